@@ -1,0 +1,1 @@
+"""translate-pipeline: German articles in, German, English and bilingual pages out."""
