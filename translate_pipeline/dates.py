@@ -1,0 +1,124 @@
+"""Read the dates German authors write and write them back per language.
+
+Authors write '15. März', '15.03.2025' or '2025-03-15'. A date without a year stays
+partial instead of guessing one, so the caller decides (and reports) what it means;
+anything unreadable yields ``None`` so the caller can report 'date cannot be read'.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_DE_MONTHS = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)  # fmt: skip
+_EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# Spellings seen in German and Austrian texts, lower-cased, without the trailing dot.
+_MONTH_NAMES: dict[str, int] = {
+    **{name.lower(): number for number, name in enumerate(_DE_MONTHS, start=1)},
+    "jänner": 1, "jaenner": 1, "jän": 1, "jan": 1,
+    "feber": 2, "feb": 2, "febr": 2,
+    "maerz": 3, "mär": 3, "mrz": 3,
+    "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dez": 12,
+}  # fmt: skip
+
+_WEEKDAY = re.compile(
+    r"^(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
+    r"|mo|di|mi|do|fr|sa|so)\.?,?\s+"
+)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+_NUMERIC = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.(?:\s?(\d{4}|\d{2}))?$")
+_NAMED = re.compile(r"^(?:(\d{1,2})\.?\s*)?([a-zäöü]+)\.?(?:\s+(\d{4}))?$")
+
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A calendar date whose year or day may be unknown ('15. März', 'März 2025')."""
+
+    year: int | None
+    month: int
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"month out of range: {self.month}")
+        if self.year is None and self.day is None:
+            raise ValueError("a month alone is not a date")
+        if self.year is not None and not 1 <= self.year <= 9999:
+            raise ValueError(f"year out of range: {self.year}")
+        if self.day is not None and not 1 <= self.day <= _days_in_month(self.year, self.month):
+            raise ValueError(f"day out of range: {self.day}")
+
+
+def _days_in_month(year: int | None, month: int) -> int:
+    """29 February is accepted when the year is unknown."""
+    if month == 2 and year is not None:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return _DAYS_IN_MONTH[month - 1]
+
+
+def _year(digits: str | None) -> int | None:
+    """Two-digit years pivot like POSIX strptime: 69-99 are 19xx, 00-68 are 20xx."""
+    if digits is None:
+        return None
+    value = int(digits)
+    if len(digits) == 2:
+        return value + (1900 if value >= 69 else 2000)
+    return value
+
+
+def _build(year: int | None, month: int, day: int | None) -> PartialDate | None:
+    try:
+        return PartialDate(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> PartialDate | None:
+    """Return the date in ``text``, or None when it cannot be read with confidence."""
+    value = _WEEKDAY.sub("", unicodedata.normalize("NFC", " ".join(text.split()).lower()))
+    if match := _ISO.match(value):
+        year, month, day = match.groups()
+        return _build(int(year), int(month), int(day) if day else None)
+    if match := _NUMERIC.match(value):
+        day, month, year = match.groups()
+        return _build(_year(year), int(month), int(day))
+    if match := _NAMED.match(value):
+        day, name, year = match.groups()
+        month = _MONTH_NAMES.get(name)
+        if month is None:
+            return None
+        return _build(_year(year), month, int(day) if day else None)
+    return None
+
+
+def format_date(date: PartialDate, lang: str) -> str:
+    """'15. März 2025' for German readers, '15 March 2025' for English ones."""
+    if lang == "de":
+        month, day = _DE_MONTHS[date.month - 1], f"{date.day}. " if date.day else ""
+    elif lang == "en":
+        month, day = _EN_MONTHS[date.month - 1], f"{date.day} " if date.day else ""
+    else:
+        raise ValueError(f"unsupported language: {lang!r}")
+    year = f" {date.year}" if date.year is not None else ""
+    return f"{day}{month}{year}"
+
+
+def iso(date: PartialDate) -> str:
+    """ISO 8601 form, also valid in HTML ``<time datetime>``: a yearless date is '--03-15'."""
+    if date.year is None:
+        return f"--{date.month:02d}-{date.day:02d}"
+    if date.day is None:
+        return f"{date.year:04d}-{date.month:02d}"
+    return f"{date.year:04d}-{date.month:02d}-{date.day:02d}"

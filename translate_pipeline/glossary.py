@@ -1,0 +1,755 @@
+"""Glossary: editor-maintained German→English overrides for names and terms.
+
+Files
+-----
+Every ``*.yaml``, ``*.yml`` and ``*.tsv`` file in ``glossaries/`` is loaded, in
+sorted file-name order. When two entries claim the same German term, the later
+one wins (``lint`` reports it). A YAML file is a list of entries::
+
+    - de: Kiew              # German term (required)
+      en: Kyiv              # English to emit (required)
+      note: AP style        # free text for editors (optional)
+      variants: [Kyjiw]     # further German spellings, same target (optional)
+      case_sensitive: true  # default true (names); false for common nouns
+      genitive: possessive  # possessive | plain | off; true = possessive, false = off
+      plural: false         # also match the -n/-en forms (default false)
+      en_plural: regions    # English for the -n/-en forms (default: en)
+
+Comments are allowed. Quote terms YAML would read as something else
+(``"NO"``, ``"1860"``, ``"yes"``). A mapping ``{Kiew: Kyiv}`` is shorthand for
+entries with only ``de`` and ``en``. A ``.tsv`` file has ``de<TAB>en[<TAB>note]``
+per line; blank lines and ``#`` lines are skipped.
+
+Per article, front matter ``glossary:`` takes the same list (or a de→en
+mapping); ``Glossary.with_overrides`` drops global entries with the same ``de``
+(ignoring case) and adds the article's entries with higher priority.
+
+Matching
+--------
+* Whole words: a term matches only between non-word characters (Unicode
+  letters, digits and ``_`` are word characters), so ``Rutte`` does not match in
+  ``Ruttenberg``. A hyphen is a boundary: ``Trump`` matches in
+  ``Trump-Regierung``; add ``Trump-Regierung`` as its own entry to translate the
+  compound as a whole (the longer entry wins). Compounds without a hyphen
+  (``Kremlchef``) need their own entry. Spaces in a term match any whitespace,
+  including line breaks.
+* Genitive: ``<term>s`` and ``<term>es`` also match. ``possessive`` (default for
+  case-sensitive entries, i.e. names) emits ``Putin's``, or ``Brussels'`` for a
+  target ending in ``s``; ``plain`` (default for ``case_sensitive: false``)
+  emits ``en`` unchanged, for terms English renders as "of the ...";
+  ``off`` stops matching these forms (for a term whose ``-s`` form is another
+  word).
+* ``plural: true`` also matches ``<term>n``/``<term>en`` and emits ``en_plural``
+  (or ``en``).
+* Variants get the same genitive/plural forms as ``de``. A form written in the
+  glossary (``de`` or a variant) beats a generated one.
+* At each position the longest form wins (``Truth Social`` over ``Social``);
+  matches do not overlap and are found left to right.
+* Markdown code (spans and fenced blocks), link and image destinations,
+  reference labels and definitions, autolinks, HTML tags and comments, bare URLs
+  and e-mail addresses are never matched; callers may add protected spans.
+* A term must start with a letter or digit and have no surrounding spaces.
+
+Checks
+------
+``missing_targets`` counts, per hit, one whole-word occurrence of ``en`` (or
+``en_plural``) in the English; the possessive is not required, since "die Rede
+Putins" may rightly become "the speech of Putin". ``lint`` reports, as
+``file:line: message``: files that do not parse, unknown keys, wrong types,
+empty fields, duplicate terms and conflicting targets (also across files),
+terms that can never match, variants that repeat another entry or an automatic
+inflection, and (as warnings) inflections that collide with another entry and
+terms inside a longer term whose English lacks their target.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+GLOSSARY_SUFFIXES = (".yaml", ".yml", ".tsv")
+KEYS = ("de", "en", "note", "variants", "case_sensitive", "genitive", "plural", "en_plural")
+GENITIVE_MODES = ("possessive", "plain", "off")
+
+_WORD = re.compile(r"\w+")
+_PROTECTED = re.compile(
+    r"""
+      ^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[ \t]*$|\Z)    # fenced code block
+    | (`+)(?!`).+?(?<!`)\2(?!`)                                     # code span
+    | \]\(\s*(?:<[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))*)
+          (?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)               # link/image destination
+    | \]\[[^\]\n]*\]                                                # reference label
+    | ^[ ]{0,3}\[[^\]\n]+\]:[^\n]*                                  # reference definition
+    | <!--.*?-->                                                    # HTML comment
+    | <[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>                        # autolink
+    | <[^\s@<>]+@[^\s@<>]+>                                         # e-mail autolink
+    | </?[A-Za-z][^<>]*>                                            # HTML tag
+    | (?:https?://|www\.)[^\s<>]*                                   # bare URL
+    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                                  # bare e-mail address
+    """,
+    re.VERBOSE | re.MULTILINE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One glossary entry; ``file``/``line`` point editors back to its source."""
+
+    de: str
+    en: str
+    note: str = ""
+    variants: tuple[str, ...] = ()
+    case_sensitive: bool = True
+    genitive: str = "possessive"
+    plural: bool = False
+    en_plural: str = ""
+    file: str = ""
+    line: int = 0
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class Match:
+    """A glossary hit in German text; ``target`` is the English to emit for ``source``."""
+
+    start: int
+    end: int
+    source: str
+    entry: Entry
+    target: str
+    form: str  # "base", "variant", "genitive" or "plural"
+
+    @property
+    def expected(self) -> str:
+        """English that must appear in a translation: the target without the possessive,
+        since "die Rede Putins" may correctly become "the speech of Putin"."""
+        return _expected(self.entry, self.form)
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    file: str
+    line: int
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class GlossaryError(ValueError):
+    """A glossary that cannot be loaded; carries every problem, each as ``file:line: message``."""
+
+    def __init__(self, problems: Iterable[LintProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+@dataclass(frozen=True)
+class _Form:
+    surface: str
+    target: str
+    kind: str
+    entry: Entry
+    root: str  # the de or variant this form is built from
+
+    @property
+    def explicit(self) -> bool:
+        return self.kind in ("base", "variant")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rank: tuple[int, bool, int]
+    pattern: re.Pattern[str]
+    form: _Form
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Entries in priority order (later wins) plus a first-word index, so matching costs
+    a dict lookup per word of text whatever the glossary size."""
+
+    entries: tuple[Entry, ...] = ()
+    _cs: dict[str, list[_Candidate]] = field(init=False, repr=False, compare=False)
+    _ci: dict[str, list[_Candidate]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        cs: dict[str, list[_Candidate]] = {}
+        ci: dict[str, list[_Candidate]] = {}
+        for priority, entry in enumerate(self.entries):
+            for form in _forms(entry):
+                if not _matchable(form.surface):
+                    continue
+                first = _WORD.findall(form.surface)[0]
+                pattern = _form_pattern(form.surface, entry.case_sensitive)
+                rank = (-len(form.surface), not form.explicit, -priority)
+                table, key = (cs, first) if entry.case_sensitive else (ci, first.lower())
+                table.setdefault(key, []).append(_Candidate(rank, pattern, form))
+        for table in (cs, ci):
+            for candidates in table.values():
+                candidates.sort(key=lambda c: c.rank)
+        object.__setattr__(self, "_cs", cs)
+        object.__setattr__(self, "_ci", ci)
+
+    def with_overrides(
+        self,
+        overrides: Sequence[Entry] | Mapping[str, str] | Sequence[Mapping[str, object]],
+        source: str = "front matter",
+    ) -> Glossary:
+        """Per-article glossary: front matter data (or entries) replacing global entries
+        with the same ``de``, ignoring case so an article can retarget a common noun."""
+        if isinstance(overrides, Sequence) and all(isinstance(e, Entry) for e in overrides):
+            new = list(overrides)
+        else:
+            new, problems = parse_entries(overrides, source)
+            if errors := [p for p in problems if p.severity == "error"]:
+                raise GlossaryError(errors)
+        replaced = {e.de.lower() for e in new}
+        kept = tuple(e for e in self.entries if e.de.lower() not in replaced)
+        return Glossary(kept + tuple(new))
+
+    def find(self, text: str, protected: Iterable[tuple[int, int]] = ()) -> list[Match]:
+        """Glossary hits in ``text``, skipping Markdown code/URLs and ``protected`` spans."""
+        spans = _merge_spans([*markdown_protected_spans(text), *protected])
+        starts = [s for s, _ in spans]
+        matches: list[Match] = []
+        pos = 0
+        for word in _WORD.finditer(text):
+            start = word.start()
+            if start < pos:
+                continue
+            for candidate in self._candidates(word.group()):
+                hit = candidate.pattern.match(text, start)
+                if hit and not _overlaps(spans, starts, start, hit.end()):
+                    form = candidate.form
+                    matches.append(
+                        Match(start, hit.end(), hit.group(), form.entry, form.target, form.kind)
+                    )
+                    pos = hit.end()
+                    break
+        return matches
+
+    def _candidates(self, word: str) -> list[_Candidate]:
+        cs = self._cs.get(word, [])
+        ci = self._ci.get(word.lower(), [])
+        return sorted(cs + ci, key=lambda c: c.rank) if cs and ci else cs or ci
+
+
+def markdown_protected_spans(text: str) -> list[tuple[int, int]]:
+    """Regions of Markdown that are not prose (code, URLs, markup), as (start, end)."""
+    return [m.span() for m in _PROTECTED.finditer(text)]
+
+
+def missing_targets(english: str, matches: Sequence[Match]) -> list[Match]:
+    """Matches whose expected English is absent from ``english``, counting multiplicity.
+
+    Longer targets claim their occurrences first, so the "Trump" inside "Donald Trump"
+    does not also count for a separate "Trump" hit.
+    """
+    groups: dict[tuple[str, bool], list[Match]] = {}
+    for m in matches:
+        groups.setdefault((m.expected, m.entry.case_sensitive), []).append(m)
+    claimed: list[tuple[int, int]] = []
+    missing: list[Match] = []
+    for (phrase, case_sensitive), group in sorted(groups.items(), key=lambda g: -len(g[0][0])):
+        free = [
+            hit.span()
+            for hit in _whole_phrase(phrase, case_sensitive).finditer(english)
+            if not any(s < hit.end() and hit.start() < e for s, e in claimed)
+        ]
+        claimed += free[: len(group)]
+        missing += group[len(free) :]
+    return sorted(missing, key=lambda m: m.start)
+
+
+def explain(text: str, glossary: Glossary) -> list[dict[str, object]]:
+    """Rows for ``translate-pipeline glossary test``: what matched, why, and where it is defined."""
+    return [
+        {
+            "source": m.source,
+            "start": m.start,
+            "end": m.end,
+            "form": m.form,
+            "de": m.entry.de,
+            "target": m.target,
+            "note": m.entry.note,
+            "location": m.entry.location,
+        }
+        for m in glossary.find(text)
+    ]
+
+
+# --- parsing (pure: text or data in) -------------------------------------------------------
+
+_Fields = dict[str, tuple[object, int]]
+
+
+def parse_yaml(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
+    """Entries of a YAML glossary with the line of each entry, plus schema problems."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return [], []
+        items: list[tuple[_Fields, int]] = []
+        problems: list[LintProblem] = []
+        if isinstance(root, yaml.MappingNode):
+            for key, value in root.value:
+                line = key.start_mark.line + 1
+                fields: _Fields = {
+                    "de": (loader.construct_object(key, deep=True), line),
+                    "en": (loader.construct_object(value, deep=True), line),
+                }
+                items.append((fields, line))
+        elif isinstance(root, yaml.SequenceNode):
+            for node in root.value:
+                line = node.start_mark.line + 1
+                if not isinstance(node, yaml.MappingNode):
+                    problems.append(LintProblem(file, line, "entry must be a mapping with de, en"))
+                    continue
+                fields = {}
+                for key, value in node.value:
+                    name, at = str(loader.construct_object(key, deep=True)), key.start_mark.line + 1
+                    if name in fields:
+                        problems.append(LintProblem(file, at, f"key {name!r} repeated in entry"))
+                    fields[name] = (loader.construct_object(value, deep=True), at)
+                items.append((fields, line))
+        else:
+            msg = "top level must be a list of entries or a de: en mapping"
+            return [], [LintProblem(file, root.start_mark.line + 1, msg)]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        return [], [LintProblem(file, mark.line + 1 if mark else 0, f"YAML: {message}")]
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        return [], [LintProblem(file, line, f"YAML: {exc.reason}")]
+    finally:
+        loader.dispose()
+    entries, entry_problems = _entries_from_items(items, file)
+    return entries, problems + entry_problems
+
+
+def parse_tsv(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
+    """Entries of a ``de<TAB>en[<TAB>note]`` glossary, for bulk lists exported from spreadsheets."""
+    items: list[tuple[_Fields, int]] = []
+    problems: list[LintProblem] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        cols = raw.split("\t")
+        if len(cols) not in (2, 3):
+            msg = f"expected de<TAB>en[<TAB>note], got {len(cols)} column(s)"
+            problems.append(LintProblem(file, n, msg))
+            continue
+        if len(cols) == 3 and not cols[2].strip():
+            cols.pop()  # spreadsheets export an empty note column as a trailing tab
+        items.append(({k: (v, n) for k, v in zip(("de", "en", "note"), cols)}, n))
+    entries, entry_problems = _entries_from_items(items, file)
+    return entries, problems + entry_problems
+
+
+def parse_entries(
+    data: object, file: str = "front matter"
+) -> tuple[list[Entry], list[LintProblem]]:
+    """Entries from already-parsed data (front matter), which has no line numbers: problems
+    name the entry by position instead."""
+    if isinstance(data, Mapping):
+        items = [{"de": k, "en": v} for k, v in data.items()]
+    elif isinstance(data, list):
+        items = data
+    else:
+        return [], [LintProblem(file, 0, "glossary must be a list of entries or a de: en mapping")]
+    entries: list[Entry] = []
+    problems: list[LintProblem] = []
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, Mapping):
+            problems.append(LintProblem(file, 0, f"glossary entry {n}: must be a mapping"))
+            continue
+        entry, entry_problems = _entry_from_fields(
+            {str(k): (v, 0) for k, v in item.items()}, file, 0
+        )
+        problems += [
+            LintProblem(file, 0, f"glossary entry {n}: {p.message}", p.severity)
+            for p in entry_problems
+        ]
+        if entry is not None:
+            entries.append(entry)
+    return entries, problems
+
+
+def _entries_from_items(
+    items: list[tuple[_Fields, int]], file: str
+) -> tuple[list[Entry], list[LintProblem]]:
+    entries: list[Entry] = []
+    problems: list[LintProblem] = []
+    for fields, line in items:
+        entry, entry_problems = _entry_from_fields(fields, file, line)
+        problems += entry_problems
+        if entry is not None:
+            entries.append(entry)
+    return entries, problems
+
+
+def _entry_from_fields(
+    fields: _Fields, file: str, line: int
+) -> tuple[Entry | None, list[LintProblem]]:
+    problems: list[LintProblem] = []
+
+    def problem(message: str, at: int = line, severity: str = "error") -> None:
+        problems.append(LintProblem(file, at, message, severity))
+
+    for key, (_, at) in fields.items():
+        if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
+            problem(f"unknown key {key!r} ({hint})", at)
+
+    def text(key: str, required: bool) -> str:
+        if key not in fields:
+            if required:
+                problem(f"missing {key!r}")
+            return ""
+        value, at = fields[key]
+        if value is not None and not isinstance(value, str):
+            problem(f"{key!r} must be text, got {value!r}; put it in quotes", at)
+            return ""
+        if not (value or "").strip():
+            problem(f"empty {key!r}", at, "error" if required else "warning")
+            return ""
+        return value
+
+    def flag(key: str, default: bool) -> bool:
+        value, at = fields.get(key, (default, line))
+        if not isinstance(value, bool):
+            problem(f"{key!r} must be true or false, got {value!r}", at)
+            return default
+        return value
+
+    de, en, note, en_plural = (
+        text("de", True),
+        text("en", True),
+        text("note", False),
+        text("en_plural", False),
+    )
+    case_sensitive = flag("case_sensitive", True)
+    plural = flag("plural", False)
+
+    genitive, at = fields.get("genitive", ("possessive" if case_sensitive else "plain", line))
+    if isinstance(genitive, bool):
+        genitive = "possessive" if genitive else "off"
+    if genitive not in GENITIVE_MODES:
+        problem(f"'genitive' must be one of {', '.join(GENITIVE_MODES)}, got {genitive!r}", at)
+
+    raw_variants, at = fields.get("variants", ([], line))
+    variants: list[str] = []
+    if raw_variants is None:
+        problem("empty 'variants'", at, "warning")
+    elif not isinstance(raw_variants, list):
+        problem(f"'variants' must be a list such as [Kyjiw], got {raw_variants!r}", at)
+    else:
+        for variant in raw_variants:
+            if isinstance(variant, str) and variant.strip():
+                variants.append(variant)
+            else:
+                problem(f"variant {variant!r} must be non-empty text", at)
+
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    entry = Entry(
+        de=de,
+        en=en,
+        note=note,
+        variants=tuple(variants),
+        case_sensitive=case_sensitive,
+        genitive=str(genitive),
+        plural=plural,
+        en_plural=en_plural,
+        file=file,
+        line=line,
+    )
+    return entry, problems
+
+
+# --- loading (the only file I/O) -----------------------------------------------------------
+
+
+def glossary_files(paths: Iterable[Path]) -> list[Path]:
+    """Directories expand to their glossary files in sorted order; files are kept as given."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in GLOSSARY_SUFFIXES)
+        else:
+            files.append(path)
+    return files
+
+
+def read_glossary_file(path: Path) -> tuple[list[Entry], list[LintProblem]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [LintProblem(str(path), line, "not valid UTF-8")]
+    if path.suffix == ".tsv":
+        return parse_tsv(text, str(path))
+    return parse_yaml(text, str(path))
+
+
+def load_glossary(paths: Path | Iterable[Path]) -> Glossary:
+    """Glossary from files and/or directories; raises GlossaryError on any file that does
+    not parse or entry that is malformed, so a typo never silently drops a term."""
+    entries: list[Entry] = []
+    errors: list[LintProblem] = []
+    for path in glossary_files([paths] if isinstance(paths, Path) else paths):
+        file_entries, problems = read_glossary_file(path)
+        entries += file_entries
+        errors += sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line)
+    if errors:
+        raise GlossaryError(errors)
+    return Glossary(tuple(entries))
+
+
+def lint(paths: Path | Iterable[Path]) -> list[LintProblem]:
+    """Every problem in the glossary files, across files, ordered by file and line."""
+    entries: list[Entry] = []
+    problems: list[LintProblem] = []
+    for path in glossary_files([paths] if isinstance(paths, Path) else paths):
+        file_entries, file_problems = read_glossary_file(path)
+        entries += file_entries
+        problems += file_problems
+    problems += lint_entries(entries)
+    return sorted(problems, key=lambda p: (p.file, p.line))
+
+
+# --- lint (pure) ---------------------------------------------------------------------------
+
+
+def lint_entries(entries: Sequence[Entry]) -> list[LintProblem]:
+    """Semantic problems of loaded entries (in load order): unmatchable terms, duplicates,
+    conflicts, clashing variants/inflections and overlaps that change meaning."""
+    problems: list[LintProblem] = []
+    for entry in entries:
+        problems += _entry_problems(entry)
+    problems += _duplicate_problems(entries)
+    problems += _form_clash_problems(entries)
+    problems += _overlap_problems(Glossary(tuple(entries)))
+    return problems
+
+
+def _entry_problems(entry: Entry) -> list[LintProblem]:
+    problems: list[LintProblem] = []
+
+    def problem(message: str, severity: str = "error") -> None:
+        problems.append(LintProblem(entry.file, entry.line, message, severity))
+
+    terms = [("de", entry.de), *(("variant", v) for v in entry.variants)]
+    for label, term in terms:
+        if term != term.strip():
+            problem(f"{label} {term!r} has leading or trailing whitespace; it never matches")
+        elif not any(c.isalnum() for c in term):
+            problem(f"{label} {term!r} has no letters or digits; it never matches")
+        elif not _matchable(term):
+            problem(f"{label} {term!r} must start with a letter or digit to match as a word")
+        elif entry.case_sensitive and term == term.lower() != term.upper():
+            problem(
+                f"{label} {term!r} is all lowercase but case-sensitive, so it misses the "
+                "capitalised noun and sentence starts; set case_sensitive: false",
+                "warning",
+            )
+    seen = {entry.de}
+    for variant in entry.variants:
+        if variant in seen:
+            problem(f"variant {variant!r} repeats {'de' if variant == entry.de else 'a variant'}")
+        seen.add(variant)
+    if entry.en != entry.en.strip():
+        problem(f"en {entry.en!r} has leading or trailing whitespace")
+    if entry.en_plural and not entry.plural:
+        problem("'en_plural' has no effect without 'plural: true'", "warning")
+    return problems
+
+
+def _same_term(a: str, a_cs: bool, b: str, b_cs: bool) -> bool:
+    return a == b if a_cs and b_cs else a.lower() == b.lower()
+
+
+def _duplicate_problems(entries: Sequence[Entry]) -> list[LintProblem]:
+    problems: list[LintProblem] = []
+    by_term: dict[str, list[Entry]] = {}
+    for entry in entries:
+        earlier = by_term.setdefault(entry.de.lower(), [])
+        first = next(
+            (
+                e
+                for e in earlier
+                if _same_term(e.de, e.case_sensitive, entry.de, entry.case_sensitive)
+            ),
+            None,
+        )
+        if first is not None:
+            if first.en == entry.en:
+                message = f"duplicate entry {entry.de!r} (also at {first.location})"
+            else:
+                message = (
+                    f"conflicting targets for {entry.de!r}: {entry.en!r} here, {first.en!r} at "
+                    f"{first.location}; the later entry wins"
+                )
+            problems.append(LintProblem(entry.file, entry.line, message))
+        earlier.append(entry)
+    return problems
+
+
+def _describe(form: _Form) -> str:
+    if form.kind == "base":
+        return f"entry {form.surface!r} at {form.entry.location}"
+    if form.kind == "variant":
+        return f"variant of {form.entry.de!r} at {form.entry.location}"
+    return f"{form.kind} of {form.entry.de!r} at {form.entry.location}"
+
+
+def _form_clash_problems(entries: Sequence[Entry]) -> list[LintProblem]:
+    """Two forms with the same surface: only one can win, so the other is dead or surprising."""
+    problems: list[LintProblem] = []
+    by_surface: dict[str, list[_Form]] = {}
+    for entry in entries:
+        for form in _forms(entry):
+            if not _matchable(form.surface):
+                continue
+            earlier = by_surface.setdefault(form.surface.lower(), [])
+            for other in earlier:
+                cs = (form.entry.case_sensitive, other.entry.case_sensitive)
+                if not _same_term(form.surface, cs[0], other.surface, cs[1]):
+                    continue
+                problem = _clash(form, other)
+                if problem:
+                    problems.append(problem)
+                    break
+            earlier.append(form)
+    return problems
+
+
+def _clash(form: _Form, other: _Form) -> LintProblem | None:
+    entry, surface = form.entry, form.surface
+    if form.entry is other.entry:
+        if form.explicit == other.explicit:
+            return None  # repeated variants are reported per entry; generated twins are harmless
+        variant, generated = (form, other) if form.explicit else (other, form)
+        if generated.target == entry.en:
+            message = (
+                f"variant {variant.surface!r} is redundant: already the {generated.kind} "
+                f"of {entry.de!r}"
+            )
+        else:
+            message = (
+                f"variant {variant.surface!r} is also the {generated.kind} of {entry.de!r}: "
+                f"listing it emits {entry.en!r} instead of {generated.target!r}"
+            )
+        return LintProblem(entry.file, entry.line, message, "warning")
+    if form.explicit and other.explicit:
+        if form.kind == other.kind == "base":
+            return None  # reported as duplicate or conflict
+        return LintProblem(entry.file, entry.line, f"{surface!r} duplicates {_describe(other)}")
+    cs = (form.entry.case_sensitive, other.entry.case_sensitive)
+    if _same_term(form.root, cs[0], other.root, cs[1]):
+        return None  # inflections of terms that already collide, reported above
+    message = f"{surface!r} ({form.kind}) is also the {_describe(other)}; only one can apply"
+    return LintProblem(entry.file, entry.line, message, "warning")
+
+
+def _overlap_problems(glossary: Glossary) -> list[LintProblem]:
+    """A term inside a longer term whose English lacks its target: the two translate the
+    same words differently, so any near-miss of the longer term changes the meaning."""
+    problems: list[LintProblem] = []
+    for entry in glossary.entries:
+        for word in _WORD.finditer(entry.de):
+            for candidate in glossary._candidates(word.group()):
+                form = candidate.form
+                hit = candidate.pattern.match(entry.de, word.start())
+                if not hit or form.entry is entry or hit.span() == (0, len(entry.de)):
+                    continue
+                expected = _expected(form.entry, form.kind)
+                if not _whole_phrase(expected, form.entry.case_sensitive).search(entry.en):
+                    message = (
+                        f"{entry.de!r} contains {form.surface!r} ({form.entry.location}) but "
+                        f"{entry.en!r} does not contain its target {expected!r}"
+                    )
+                    problems.append(LintProblem(entry.file, entry.line, message, "warning"))
+    return problems
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _expected(entry: Entry, form: str) -> str:
+    return (entry.en_plural or entry.en) if form == "plural" else entry.en
+
+
+def _possessive(en: str) -> str:
+    return en + "'" if en.endswith("s") else en + "'s"
+
+
+def _forms(entry: Entry) -> list[_Form]:
+    """Every surface form an entry matches, with the English each one emits."""
+    plural_target = entry.en_plural or entry.en
+    genitive_target = _possessive(entry.en) if entry.genitive == "possessive" else entry.en
+    forms: list[_Form] = []
+    for kind, term in [("base", entry.de), *(("variant", v) for v in entry.variants)]:
+        forms.append(_Form(term, entry.en, kind, entry, term))
+        if not term[-1:].isalpha():
+            continue
+        if entry.genitive != "off":
+            forms += [
+                _Form(term + s, genitive_target, "genitive", entry, term) for s in ("s", "es")
+            ]
+        if entry.plural:
+            forms += [_Form(term + s, plural_target, "plural", entry, term) for s in ("n", "en")]
+    return forms
+
+
+def _matchable(term: str) -> bool:
+    return term == term.strip() and _WORD.match(term) is not None
+
+
+def _phrase_regex(phrase: str) -> str:
+    return r"\s+".join(re.escape(part) for part in phrase.split())
+
+
+@functools.cache
+def _form_pattern(surface: str, case_sensitive: bool) -> re.Pattern[str]:
+    """Cached because per-article overrides rebuild the index for every article."""
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.compile(_phrase_regex(surface) + r"(?!\w)", flags)
+
+
+def _whole_phrase(phrase: str, case_sensitive: bool) -> re.Pattern[str]:
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.compile(r"(?<!\w)" + _phrase_regex(phrase) + r"(?!\w)", flags)
+
+
+def _merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    i = bisect_left(starts, end) - 1
+    return i >= 0 and spans[i][1] > start

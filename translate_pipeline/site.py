@@ -1,0 +1,728 @@
+"""A build: `content/` in, `site/` and `translations/de-en/` out.
+
+Two streaming passes over the articles, so memory stays flat however large the
+folder is. Pass 1 reads each article and its translation memory and collects the
+units that need the machine. Those are translated in one globally batched run
+(the only place the model is loaded), journalled wave by wave so a killed build
+keeps what it finished. Pass 2 reads each article again, settles its memory,
+writes its PO file and renders its pages. An article whose source, memory,
+glossary and templates are unchanged since the last build is not even parsed.
+
+`site/` is replaced atomically: changed files go to a staging folder beside it,
+unchanged ones are hard-linked into it, and the two folders are swapped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from translate_pipeline import __version__, detect, markup, memory, models, render, translate
+from translate_pipeline.articles import (
+    Article,
+    ArticleError,
+    Block,
+    Unit,
+    article_units,
+    find_articles,
+    join_blocks,
+    parse_article,
+    read_text,
+)
+from translate_pipeline.engine import Engine, EngineSettings
+from translate_pipeline.glossary import Glossary, GlossaryError, load_glossary, missing_targets
+from translate_pipeline.memory import Entry, Memory, TranslationMemoryError
+
+EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL, EXIT_PARTIAL = 0, 1, 2, 3
+STATE_FILE = ".translate-pipeline-state.json"
+_FOOTNOTE_LIST = re.compile(r'<div class="footnote">.*</div>\s*\Z', re.S)
+WAVE_SENTENCES = 512
+
+
+class BuildError(Exception):
+    """The build stopped before writing anything; `code` is the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Options:
+    content: Path = Path("content")
+    out: Path = Path("site")
+    translations: Path = Path("translations/de-en")
+    glossaries: Path = Path("glossaries")
+    base_url: str | None = None
+    frozen: bool = False
+    device: str = "auto"
+    threads: int | None = None
+
+
+@dataclass
+class Report:
+    """What a build or check saw: the summary and the exit code come from it."""
+
+    articles: int = 0
+    reused_articles: int = 0
+    units_translated: int = 0
+    units_reused: int = 0
+    glossary_hits: int = 0
+    sentences: int = 0
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+    files_written: int = 0
+    model: str = ""
+    translated_units: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.errors or self.skipped else EXIT_OK
+
+
+# --- one article's units -------------------------------------------------------
+
+
+def _fingerprint(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def _code_fingerprint() -> bytes:
+    """Changes to templates or the pipeline's version invalidate every page."""
+    root = Path(render.__file__).parent
+    files = sorted([*root.glob("templates/*"), *root.glob("static/*"), *root.glob("*.py")])
+    return (__version__ + "".join(_fingerprint(f.read_bytes()) for f in files)).encode()
+
+
+# --- locking, journal, output ---------------------------------------------------
+
+
+@contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """One build per output folder: a second one refuses at once instead of racing."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"{out}: another build is running on this folder (lock {lock_path}); "
+                "try again when it has finished"
+            ) from None
+        yield
+
+
+class Journal:
+    """Machine translations finished in this run, appended as they complete, so a
+    killed build's work is reused by the next one. Merged into PO files, then removed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, dict] = {}
+        if path.exists():
+            for line in path.read_text("utf-8", errors="replace").splitlines():
+                try:
+                    record = json.loads(line)
+                    self.entries[record["source"]] = record
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue  # a line cut short by a kill
+
+    def add(self, records: Sequence[dict]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+                self.entries[record["source"]] = record
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two directories atomically (Linux renameat2), else by two renames."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        if libc.renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0:
+            return
+        if ctypes.get_errno() not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(ctypes.get_errno(), "renameat2 failed", str(a))
+    except AttributeError:
+        pass
+    backup = b.with_name(b.name + ".old")
+    os.rename(b, backup)
+    os.rename(a, b)
+    os.rename(backup, a)
+
+
+class Output:
+    """Collects the site's files; only files whose bytes changed are written."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.staging = out.with_name(f".{out.name}.staging")
+        self.files: set[str] = set()
+        self.changed: set[str] = set()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def put(self, rel: str, data: bytes) -> None:
+        self.files.add(rel)
+        try:
+            if (self.out / rel).read_bytes() == data:
+                return
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            pass
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.changed.add(rel)
+
+    def keep(self, rels: Sequence[str]) -> None:
+        self.files.update(rels)
+
+    def existing(self) -> set[str]:
+        if not self.out.is_dir():
+            return set()
+        return {str(p.relative_to(self.out)) for p in self.out.rglob("*") if p.is_file()}
+
+    def commit(self) -> int:
+        """Publish: nothing happens when no file changed, appeared or disappeared."""
+        old = self.existing()
+        if not self.changed and old == self.files:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return 0
+        for rel in sorted(self.files - self.changed):
+            target = self.staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.out / rel, target)
+        self.staging.mkdir(parents=True, exist_ok=True)
+        if self.out.exists():
+            _exchange(self.staging, self.out)
+            shutil.rmtree(self.staging, ignore_errors=True)
+        else:
+            os.rename(self.staging, self.out)
+        return len(self.changed)
+
+
+# --- deciding what each unit needs ------------------------------------------------
+
+
+@dataclass
+class Planned:
+    """A unit with its current memory entry, if any, and whether the machine must run."""
+
+    unit: Unit
+    entry: Entry | None
+    needs_machine: bool
+    lang: str
+    signature: tuple[str, ...]
+
+
+def article_language(article: Article, mem: Memory) -> str:
+    """Front matter wins; an article fully in the memory is known to be German;
+    otherwise langdetect decides on the body."""
+    if article.lang:
+        return article.lang.lower()[:2]
+    units = article_units(article)
+    if units and all(mem.get(u.text) for u in units):
+        return "de"
+    return detect.article_language([markup.plain(u.text) for u in units])
+
+
+def plan_article(
+    article: Article, mem: Memory, glossary: Glossary, lang_cache: dict[str, str]
+) -> list[Planned]:
+    used: set[str] = set()
+    plans = []
+    for unit in article_units(article):
+        signature = translate.glossary_signature(translate.prepare(unit.text, glossary).matches)
+        entry = mem.get(unit.text)
+        if entry is None:
+            orphan = mem.closest_human(unit.text, used | {u.text for u in article_units(article)})
+            if orphan is not None:
+                entry = Entry(
+                    unit.text,
+                    orphan.target,
+                    memory.HUMAN,
+                    glossary=orphan.glossary,
+                    fuzzy=True,
+                    previous_source=orphan.source,
+                )
+                used.add(orphan.source)
+        if entry is not None:
+            needs = (entry.origin == memory.MACHINE and entry.glossary != signature) or (
+                entry.fuzzy and not entry.machine_target
+            )
+            plans.append(Planned(unit, entry, needs, entry.lang, signature))
+            continue
+        if unit.text not in lang_cache:
+            plain = markup.plain(unit.text)
+            if not translate.needs_model(unit.text):
+                lang_cache[unit.text] = "zxx"  # no linguistic content: copied as is
+            else:
+                lang_cache[unit.text] = detect.block_language(plain, "de")
+        lang = lang_cache[unit.text]
+        plans.append(Planned(unit, None, lang == "de", lang, signature))
+    return plans
+
+
+def settle(plan: Planned, journal: Journal, model: str) -> Entry:
+    """The memory entry a unit ends the build with."""
+    if plan.entry is not None and not plan.needs_machine:
+        return plan.entry
+    if plan.entry is None and not plan.needs_machine:
+        return Entry(plan.unit.text, plan.unit.text, memory.COPY, lang=plan.lang)
+    record = journal.entries[plan.unit.text]
+    if plan.entry is not None and plan.entry.origin == memory.HUMAN:
+        return Entry(**{**plan.entry.__dict__, "machine_target": record["target"]})
+    return memory.machine_entry(plan.unit.text, record["target"], record["model"], plan.signature)
+
+
+# --- the build ---------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    path: Path
+    display: Path
+    data: bytes
+    fingerprint: str
+    memory_path: Path
+
+
+def _sources(options: Options, glossary_bytes: bytes, report: Report) -> list[_Source]:
+    code = _code_fingerprint() + (options.base_url or "").encode()
+    sources = []
+    for path in find_articles(options.content):
+        display = path if not path.is_absolute() else path
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.errors.append(f"{display}: cannot be read ({exc.strerror})")
+            continue
+        rel = path.relative_to(options.content) if options.content.is_dir() else Path(path.name)
+        mem_path = options.translations / rel.with_suffix(".po")
+        po = mem_path.read_bytes() if mem_path.exists() else b""
+        fingerprint = _fingerprint(data, po, glossary_bytes, code)
+        sources.append(_Source(path, display, data, fingerprint, mem_path))
+    return sources
+
+
+def _load(source: _Source, report: Report) -> tuple[Article, Memory] | None:
+    try:
+        article = parse_article(source.path, read_text(source.path, source.data), source.display)
+        mem = memory.load(source.memory_path)
+    except (ArticleError, TranslationMemoryError) as exc:
+        report.errors.append(str(exc))
+        return None
+    report.warnings.extend(article.warnings)
+    return article, mem
+
+
+def _load_glossary(options: Options, report: Report) -> tuple[Glossary, bytes]:
+    try:
+        glossary = load_glossary(options.glossaries)
+    except GlossaryError as exc:
+        raise BuildError(f"{exc} (fix the glossary; nothing was built)") from None
+    files = (
+        sorted(p for p in options.glossaries.glob("*") if p.is_file())
+        if options.glossaries.is_dir()
+        else []
+    )
+    return glossary, b"".join(p.read_bytes() for p in files)
+
+
+def _article_glossary(glossary: Glossary, article: Article) -> Glossary:
+    overrides = article.meta.get("glossary")
+    return glossary.with_overrides(overrides) if overrides else glossary
+
+
+def build(
+    options: Options,
+    engine_factory: Callable[[], Engine] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Build the site; raises BuildError when nothing could be published."""
+    report = Report()
+    with build_lock(options.out):
+        glossary, glossary_bytes = _load_glossary(options, report)
+        state = _load_state(options.out)
+        journal = Journal(options.translations / ".journal.jsonl")
+        sources = _sources(options, glossary_bytes, report)
+        code_ok = state.get("code") == _fingerprint(_code_fingerprint())
+
+        # Pass 1: what must the machine translate?
+        pending: dict[str, None] = {}
+        lang_cache: dict[str, str] = {}
+        slugs: dict[str, Path] = {}
+        for source in sources:
+            cached = state.get("articles", {}).get(str(source.display))
+            if code_ok and cached and cached["fingerprint"] == source.fingerprint:
+                if _claim_slug(slugs, cached["summary"]["slug"], source.display, report):
+                    continue
+            loaded = _load(source, report)
+            if loaded is None:
+                continue
+            article, mem = loaded
+            if not _claim_slug(slugs, article.slug, source.display, report):
+                continue
+            lang = article_language(article, mem)
+            if lang != "de":
+                report.skipped.append(
+                    f"{source.display}: article is not German (detected '{lang}'), not translated"
+                )
+                continue
+            for plan in plan_article(
+                article, mem, _article_glossary(glossary, article), lang_cache
+            ):
+                if plan.needs_machine and plan.unit.text not in journal.entries:
+                    pending[plan.unit.text] = None
+
+        model_name = ""
+        if pending:
+            if options.frozen:
+                raise BuildError(
+                    f"--frozen: {len(pending)} unit(s) have no current translation; "
+                    "run `translate-pipeline check` to list them (nothing was written)"
+                )
+            engine = engine_factory() if engine_factory else None
+            if engine is None:
+                raise BuildError("no translation engine", EXIT_NO_MODEL)
+            model_name = f"{engine.package.name} {engine.package.version}"
+            report.model = model_name
+            _translate_pending(list(pending), glossary, engine, journal, report, progress)
+        # Pass 2: settle memories, write PO files, render pages.
+        output = Output(options.out)
+        summaries = []
+        new_state: dict = {"code": _fingerprint(_code_fingerprint()), "articles": {}}
+        seen_slugs: set[str] = set()
+        for source in sources:
+            cached = state.get("articles", {}).get(str(source.display))
+            if (
+                code_ok
+                and cached
+                and cached["fingerprint"] == source.fingerprint
+                and (all((options.out / f).exists() for f in cached["files"]))
+            ):
+                if cached["summary"]["slug"] in seen_slugs:
+                    continue
+                seen_slugs.add(cached["summary"]["slug"])
+                output.keep(cached["files"])
+                summaries.append(render.Summary(**cached["summary"]))
+                new_state["articles"][str(source.display)] = cached
+                report.articles += 1
+                report.reused_articles += 1
+                continue
+            loaded = _load(source, Report())
+            if loaded is None:
+                continue
+            article, mem = loaded
+            if article.slug in seen_slugs or article_language(article, mem) != "de":
+                continue
+            seen_slugs.add(article.slug)
+            article_glossary = _article_glossary(glossary, article)
+            plans = plan_article(article, mem, article_glossary, lang_cache)
+            entries = [settle(plan, journal, model_name) for plan in plans]
+            new_mem = _merge(mem, plans, entries, source.display)
+            memory.write_atomic(source.memory_path, memory.render(new_mem, str(source.display)))
+            _count(plans, report)
+            _review(source.display, plans, entries, article_glossary, report)
+            page = _page(article, plans, entries)
+            files = render.render_article(page, base_url=options.base_url)
+            for rel, data in files.items():
+                output.put(rel, data)
+            summary = render.summarize(page)
+            summaries.append(summary)
+            po_bytes = source.memory_path.read_bytes()
+            new_state["articles"][str(source.display)] = {
+                "fingerprint": _fingerprint(
+                    source.data,
+                    po_bytes,
+                    glossary_bytes,
+                    _code_fingerprint() + (options.base_url or "").encode(),
+                ),
+                "files": sorted(files),
+                "summary": summary.__dict__,
+            }
+            report.articles += 1
+        for rel, data in render.render_indexes(summaries, base_url=options.base_url).items():
+            output.put(rel, data)
+        output.put(STATE_FILE, json.dumps(new_state, indent=1, sort_keys=True).encode())
+        report.files_written = output.commit()
+        journal.remove()
+    return report
+
+
+def _claim_slug(slugs: dict[str, Path], slug: str, path: Path, report: Report) -> bool:
+    """Two articles with one slug: the first (in path order) keeps it, the other is reported."""
+    if slug in slugs and slugs[slug] != path:
+        report.errors.append(
+            f"{path}: slug '{slug}' is already used by {slugs[slug]}; set a different "
+            "'slug:' in its front matter (not built)"
+        )
+        return False
+    slugs[slug] = path
+    return True
+
+
+def _load_state(out: Path) -> dict:
+    try:
+        return json.loads((out / STATE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _translate_pending(
+    units: list[str],
+    glossary: Glossary,
+    engine: Engine,
+    journal: Journal,
+    report: Report,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Translate in waves of a few hundred sentences: each wave is one globally
+    length-sorted engine call, and its results reach the journal before the next."""
+    model = f"{engine.package.name} {engine.package.version}"
+    sentence_counts = [len(translate.prepare(u, glossary).sentences) for u in units]
+    total = sum(sentence_counts)
+    done = 0
+    wave: list[str] = []
+    wave_sentences = 0
+    for index, (unit, count) in enumerate(zip(units, sentence_counts)):
+        wave.append(unit)
+        wave_sentences += count
+        if wave_sentences < WAVE_SENTENCES and index + 1 < len(units):
+            continue
+        base = done
+
+        def wave_progress(finished: int, _total: int, base: int = base) -> None:
+            if progress:
+                progress(min(total, base + finished), total)
+
+        results = translate.translate_units(
+            wave, glossary, lambda sentences: engine.translate(sentences, wave_progress)
+        )
+        journal.add(
+            [
+                {"source": u, "target": r.target, "model": model, "problems": r.problems}
+                for u, r in zip(wave, results)
+            ]
+        )
+        report.translated_units.extend(wave)
+        done += wave_sentences
+        report.sentences += wave_sentences
+        wave, wave_sentences = [], 0
+
+
+def _merge(old: Memory, plans: list[Planned], entries: list[Entry], path: Path) -> Memory:
+    """The article's new memory: current entries in article order; human entries no
+    longer used are kept as obsolete ones, as msgmerge does; machine ones go."""
+    new = Memory(metadata=old.metadata)
+    for plan, entry in zip(plans, entries):
+        ref = f"{path}:{plan.unit.line}"
+        if plan.unit.text in new.entries:
+            entry = new.entries[plan.unit.text]
+            refs = entry.references if ref in entry.references else (*entry.references, ref)
+            new.entries[plan.unit.text] = Entry(**{**entry.__dict__, "references": refs})
+        else:
+            new.entries[plan.unit.text] = Entry(**{**entry.__dict__, "references": (ref,)})
+    reused = {e.previous_source for e in new.entries.values() if e.fuzzy}
+    for entry in [*old.entries.values(), *old.obsolete]:
+        if entry.is_human and entry.source not in new.entries and entry.source not in reused:
+            if all(o.source != entry.source for o in new.obsolete):
+                new.obsolete.append(entry)
+    return new
+
+
+def _count(plans: list[Planned], report: Report) -> None:
+    for plan in plans:
+        report.units_reused += not plan.needs_machine
+        report.glossary_hits += len(plan.signature)
+
+
+def _review(
+    path: Path, plans: list[Planned], entries: list[Entry], glossary: Glossary, report: Report
+) -> None:
+    """Problems a person should look at, one line each: `file:line: where: what`."""
+    report.review.extend(_problems(path, plans, entries, glossary))
+
+
+def _problems(
+    path: Path, plans: list[Planned], entries: list[Entry], glossary: Glossary
+) -> Iterator[str]:
+    for plan, entry in zip(plans, entries):
+        where = f"{path}:{plan.unit.line}: {plan.unit.where}"
+        if entry.fuzzy:
+            yield f"{where}: human translation needs review (the German changed)"
+        if entry.origin == memory.COPY:
+            continue
+        matches = translate.prepare(plan.unit.text, glossary).matches
+        for match in missing_targets(entry.target, matches):
+            yield f"{where}: glossary target '{match.target}' for '{match.source}' missing"
+
+
+def _page(article: Article, plans: list[Planned], entries: list[Entry]) -> render.ArticlePage:
+    english = {plan.unit.text: entry.display for plan, entry in zip(plans, entries)}
+    langs = {plan.unit.text: plan.lang for plan in plans}
+    en_units = [tuple(english.get(u, u) for u in block.units) for block in article.blocks]
+    footnotes = [b for b in article.blocks if b.kind in ("footnote", "reference")]
+    rows = []
+    for block, units in zip(article.blocks, en_units):
+        lang = next((langs[u] for u in block.units if langs.get(u) not in (None, "zxx")), "de")
+        rows.append(
+            render.Row(
+                kind=block.kind,
+                de_html=_row_html(block, None, footnotes),
+                en_html=_row_html(block, units, footnotes),
+                de_lang=lang if lang == "en" else "de",
+                level=block.level,
+            )
+        )
+    de_body = join_blocks(article.blocks)
+    en_body = join_blocks(article.blocks, en_units)
+    return render.ArticlePage(
+        slug=article.slug,
+        author=article.author,
+        date=article.date,
+        de=render.Version(
+            "de", article.title, article.description, markup.to_html(de_body), markup.plain(de_body)
+        ),
+        en=render.Version(
+            "en",
+            english.get(article.title, article.title),
+            english.get(article.description, article.description),
+            markup.to_html(en_body),
+            markup.plain(en_body),
+        ),
+        rows=tuple(rows),
+        machine_translated=any(e.origin == memory.MACHINE or e.fuzzy for e in entries),
+    )
+
+
+def _row_html(block: Block, units: tuple[str, ...] | None, footnotes: list[Block]) -> str:
+    """One block rendered alone; list items lose their nesting indentation (the row
+    shows it), and footnote/reference definitions are appended so links resolve."""
+    text = block.markdown(units)
+    if block.kind == "list_item":
+        text = text.lstrip()
+    if block.kind not in ("footnote", "reference") and footnotes and "[" in text:
+        text += "\n\n" + join_blocks(footnotes)
+        return _FOOTNOTE_LIST.sub("", markup.to_html(text))
+    return markup.to_html(text)
+
+
+# --- check ---------------------------------------------------------------------------
+
+
+def check(options: Options) -> Report:
+    """What `check` reports: every unit without a current translation, every fuzzy
+    entry, every glossary target missing. Writes nothing."""
+    report = Report()
+    glossary, _ = _load_glossary(options, report)
+    slugs: dict[str, Path] = {}
+    for source in _sources(options, b"", report):
+        loaded = _load(source, report)
+        if loaded is None:
+            continue
+        article, mem = loaded
+        if not _claim_slug(slugs, article.slug, source.display, report):
+            continue
+        if article_language(article, mem) != "de":
+            continue
+        article_glossary = _article_glossary(glossary, article)
+        plans = plan_article(article, mem, article_glossary, {})
+        report.articles += 1
+        for plan in plans:
+            if plan.needs_machine:
+                report.review.append(
+                    f"{source.display}:{plan.unit.line}: {plan.unit.where}: no current translation"
+                )
+        entries = [p.entry for p in plans if p.entry is not None]
+        report.review.extend(
+            _problems(
+                source.display, [p for p in plans if p.entry is not None], entries, article_glossary
+            )
+        )
+    return report
+
+
+# --- the model, summaries, trials ---------------------------------------------------------
+
+
+def engine_factory(
+    options: Options, download_progress: Callable[[int, int], None] | None
+) -> Callable[[], Engine]:
+    """Loads the de→en package when a build first needs it; installs it from the
+    Argos index when it is missing and the index can be reached."""
+
+    def open_engine() -> Engine:
+        package = models.find_package("de", "en")
+        if package is None:
+            try:
+                package = models.install_from_index("de", "en", download_progress)
+            except models.ModelError as exc:
+                raise BuildError(
+                    "no German→English (de→en) translation package is installed in "
+                    f"{models.packages_dir()}, and it could not be downloaded ({exc}).\n"
+                    "Install one with either:\n"
+                    "  translate-pipeline models install de en            (Argos package index)\n"
+                    "  translate-pipeline models install FILE.argosmodel  (offline, from a file)\n"
+                    "Nothing was written.",
+                    EXIT_NO_MODEL,
+                ) from None
+        try:
+            return Engine(package, EngineSettings(device=options.device, threads=options.threads))
+        except models.ModelError as exc:
+            raise BuildError(f"{exc} (nothing was written)", EXIT_NO_MODEL) from None
+
+    return open_engine
+
+
+def summary(report: Report, seconds: float) -> str:
+    """The one-screen summary printed after a build."""
+    lines = [
+        f"{report.articles} article(s) published ({report.reused_articles} unchanged), "
+        f"{len(report.errors) + len(report.skipped)} skipped",
+        f"units: {len(report.translated_units)} translated ({report.sentences} sentences), "
+        f"{report.units_reused} reused from the translation memory",
+        f"glossary hits: {report.glossary_hits}; files written: {report.files_written}",
+    ]
+    if report.model:
+        lines.append(f"model: {report.model}")
+    if report.review:
+        lines.append(f"needs review ({len(report.review)}):")
+        lines.extend(f"  {line}" for line in report.review[:20])
+        if len(report.review) > 20:
+            lines.append(f"  … and {len(report.review) - 20} more (run `translate-pipeline check`)")
+    lines.append(f"done in {seconds:.1f}s")
+    return "\n".join(lines)
+
+
+def glossary_trial(text: str, glossary: Glossary, options: Options) -> str:
+    """What `glossary test` shows: each match, then the English the pipeline makes."""
+    matches = translate.prepare(text, glossary).matches
+    lines = [f"{len(matches)} glossary match(es):"]
+    lines.extend(f"  {m.source!r} → {m.target!r}  ({m.entry.file}:{m.entry.line})" for m in matches)
+    engine = engine_factory(options, None)()
+    result = translate.translate_units([text], glossary, engine.translate)[0]
+    lines.append(f"English: {result.target}")
+    lines.extend(f"  problem: {p}" for p in result.problems)
+    return "\n".join(lines)

@@ -1,0 +1,392 @@
+"""A tiny but real Argos Translate package whose output is known in advance.
+
+Tests and benchmarks need a German→English model that runs through the very same code path as a
+downloaded one (zip → CTranslate2 → SentencePiece) but whose translation is predictable and that
+can be built offline. The CTranslate2 transformer built here is wired by hand with numpy: it copies
+every source SentencePiece piece to the output, except the pieces of a word list, which it
+replaces (``▁Der`` → ``▁The``). Output length equals input length, so decoding costs what a
+trained model of the same size costs.
+
+How the weights do that (see also shared/notes/hand-wired-test-model.md): ``d_model`` is split
+into subspaces T (token code, 3 heads wide), C (copied token code, 3 heads), P (position code, one
+head) and R (the position code negated, one head, so every input vector sums to zero and has the
+same norm, which makes every layer norm one known constant scale). Every block adds nothing to
+the residual stream (zero output projections) except decoder layer 0's cross attention, whose
+queries and keys read only the position code, so decoder step t attends to source position t and
+copies that token's code from T into C. The output projection row of token j is the sum of the
+codes of the source tokens that map to j.
+
+Caveats, all inherent to the wiring:
+
+* One piece in, one piece out. A target may still contain spaces (``Kremlchef`` → ``Kremlin
+  chief``): it becomes one piece ``▁Kremlin▁chief``.
+* Word-list keys are SentencePiece user-defined symbols, which match greedily as a *prefix* of
+  longer words too: ``Präsidenten`` is ``▁Präsident`` + ``en`` and comes out as ``presidenten``.
+* SentencePiece collapses runs of whitespace and strips it at both ends; everything else is
+  copied exactly (identity normalisation, byte fallback for characters missing from the corpus).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import random
+import re
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+
+import ctranslate2
+import numpy as np
+import sentencepiece as spm
+from ctranslate2.specs import transformer_spec
+
+DEFAULT_WORD_MAP: Mapping[str, str] = {
+    "Der": "The",
+    "Präsident": "president",
+    "Kanzler": "chancellor",
+    "Kremlchef": "Kremlin chief",
+    "Regierung": "government",
+    "Krieg": "war",
+    "Frieden": "peace",
+    "Russland": "Russia",
+    "Deutschland": "Germany",
+    "sagte": "said",
+    "heute": "today",
+    "Heute": "Today",
+    "gestern": "yesterday",
+    "Gestern": "Yesterday",
+    "Montag": "Monday",
+    "Mittwoch": "Wednesday",
+    "Freitag": "Friday",
+    "Sonntag": "Sunday",
+    "nicht": "not",
+    "ist": "is",
+    "und": "and",
+    "aber": "but",
+    "oder": "or",
+    "auch": "also",
+    "sehr": "very",
+    "wird": "will",
+}
+"""German → English entries of the default test model (one word → one piece each).
+
+Keys chosen so they rarely start other words of news text; known prefix hits: ``Präsidenten``,
+``Präsidentin``, ``Kanzlerin``, ``Regierungen``/``Regierungs…``, ``Krieges``, ``Russlands``,
+``Deutschlands``, ``nichts``, ``Derzeit``, ``sagten``, ``heutige``, ``Friedens``, ``Sonntags``.
+Case matters (``der`` stays ``der``); ``Die``/``Das`` are left out because ``Diese``,
+``Dienstag`` and ``Dass`` would be hit.
+"""
+
+BASE_SIZE: Mapping[str, int] = {
+    "d_model": 512,
+    "heads": 8,
+    "layers": 6,
+    "ffn": 2048,
+    "vocab_size": 32000,
+}
+"""Transformer-base sizes, for benchmarks that need a real model's decoding cost."""
+
+MAX_POSITIONS = 1024
+"""Length of the position table: CTranslate2 silently cuts longer inputs (in pieces) to this."""
+_POSITION_MARGIN = 60.0  # nats by which the aligned source position wins cross attention
+_OUTPUT_MARGIN = 40.0  # nats by which the intended output piece wins the softmax
+_SYNTHETIC_LINES_PER_PIECE = 2  # enough distinct compounds for BPE to reach any vocab size
+
+
+def build_package(
+    out_path: Path,
+    *,
+    word_map: Mapping[str, str] = DEFAULT_WORD_MAP,
+    corpus: Iterable[str] | None = None,
+    d_model: int = 256,
+    heads: int = 8,
+    layers: int = 2,
+    ffn: int = 1024,
+    vocab_size: int = 8000,
+    quantization: str = "int8",
+    name: str | None = None,
+    version: str = "1.0",
+    seed: int = 0,
+) -> Path:
+    """Build the ``.argosmodel`` zip at ``out_path`` (written atomically) and return the path.
+
+    ``corpus`` replaces the shipped SentencePiece training text; ``name`` defaults to
+    ``translate-de_en-<version>`` like real packages. The same arguments give the same bytes.
+    """
+    _check_word_map(word_map)
+    head_dim = d_model // heads
+    if d_model % heads or heads < 8 or head_dim % 2:
+        raise ValueError("need d_model divisible by heads, heads >= 8 and an even head size")
+    name = name or f"translate-de_en-{version.replace('.', '_')}"
+    lines = list(_default_corpus() if corpus is None else corpus)
+    sp_model = _train_sentencepiece(lines, word_map, vocab_size, seed)
+    sp = spm.SentencePieceProcessor(model_proto=sp_model)
+    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    spec = _wire_model(pieces, word_map, d_model, heads, layers, ffn, seed)
+    spec.optimize(quantization=quantization)
+    metadata = {
+        "package_version": version,
+        "argos_version": "1.9",
+        "code": "translate-de_en",
+        "type": "translate",
+        "from_code": "de",
+        "from_name": "German",
+        "to_code": "en",
+        "to_name": "English",
+        "links": [],
+        "description": "Hand-wired test model: copies German pieces, replaces a word list.",
+        "word_map": dict(word_map),
+    }
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        model_dir = Path(tmp) / "model"
+        model_dir.mkdir()
+        spec.save(str(model_dir))
+        files = {f"{name}/model/{p.name}": p.read_bytes() for p in sorted(model_dir.iterdir())}
+        files[f"{name}/sentencepiece.model"] = sp_model
+        files[f"{name}/metadata.json"] = json.dumps(metadata, indent=2).encode()
+        tmp_zip = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+        try:
+            _write_zip(tmp_zip, name, files)
+            os.replace(tmp_zip, out_path)
+        finally:
+            tmp_zip.unlink(missing_ok=True)
+    return out_path
+
+
+def cached_package(cache_dir: Path, **params: object) -> Path:
+    """Return a package built with ``params``, building it only if ``cache_dir`` lacks it.
+
+    The key covers the parameters, this module's source, the shipped corpus and the library
+    versions, so an edited builder never serves a stale model. Safe under parallel test runs:
+    each build is written atomically.
+    """
+    if "corpus" in params and params["corpus"] is not None:
+        params["corpus"] = list(params["corpus"])  # type: ignore[call-overload]
+    if "word_map" in params:
+        params["word_map"] = dict(params["word_map"])  # type: ignore[call-overload]
+    key = hashlib.sha256()
+    key.update(json.dumps(params, sort_keys=True, default=str).encode())
+    key.update(Path(__file__).read_bytes())
+    key.update(_corpus_text().encode())
+    key.update(f"{ctranslate2.__version__} {spm.__version__}".encode())
+    path = Path(cache_dir) / f"testmodel-{key.hexdigest()[:16]}.argosmodel"
+    if not path.exists():
+        build_package(path, **params)  # type: ignore[arg-type]
+    return path
+
+
+def _write_zip(path: Path, name: str, files: Mapping[str, bytes]) -> None:
+    """Fixed timestamps and order, so the same files give the same archive bytes."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for directory in (f"{name}/", f"{name}/model/"):
+            info = zipfile.ZipInfo(directory, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10  # 0x10: MS-DOS folder
+            zf.writestr(info, b"")
+        for arcname in sorted(files):
+            info = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, files[arcname])
+
+
+def _check_word_map(word_map: Mapping[str, str]) -> None:
+    for source, target in word_map.items():
+        if not source or re.search(r"\s", source):
+            raise ValueError(f"word map key {source!r} must be one word")
+        if not target.strip() or target != " ".join(target.split()):
+            raise ValueError(f"word map value {target!r} must be words separated by one space")
+
+
+def _corpus_text() -> str:
+    return (
+        resources.files("translate_pipeline")
+        .joinpath("data/testmodel_corpus.txt")
+        .read_text(encoding="utf-8")
+    )
+
+
+def _default_corpus() -> list[str]:
+    return _corpus_text().splitlines()
+
+
+def _piece(text: str) -> str:
+    return "▁" + text.replace(" ", "▁")
+
+
+def _synthetic_lines(lines: list[str], count: int, seed: int) -> Iterator[str]:
+    """Corpus lines with some words swapped for invented compounds.
+
+    The hand-written corpus alone has too few distinct substrings for an 8k or 32k vocabulary;
+    German-looking compounds of its own words give BPE enough to merge.
+    """
+    rng = random.Random(seed)
+    words = sorted({w for line in lines for w in re.findall(r"[^\W\d_]{3,}", line)})
+    if not words:
+        return
+    for _ in range(count):
+        tokens = rng.choice(lines).split()
+        yield " ".join(
+            rng.choice(words) + rng.choice(words).lower() if rng.random() < 0.4 else token
+            for token in tokens
+        )
+
+
+def _train_sentencepiece(
+    lines: list[str], word_map: Mapping[str, str], vocab_size: int, seed: int
+) -> bytes:
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        raise ValueError("the SentencePiece corpus is empty")
+    symbols = list(dict.fromkeys(_piece(w) for pair in word_map.items() for w in pair))
+    sentences = lines + list(_synthetic_lines(lines, _SYNTHETIC_LINES_PER_PIECE * vocab_size, seed))
+    model = io.BytesIO()
+    spm.set_random_generator_seed(seed + 1)
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(sentences),
+        model_writer=model,
+        model_type="bpe",
+        vocab_size=vocab_size,
+        character_coverage=1.0,
+        normalization_rule_name="identity",
+        byte_fallback=True,
+        user_defined_symbols=symbols,
+        input_sentence_size=0,
+        shuffle_input_sentence=False,
+        num_threads=1,
+        minloglevel=2,
+    )
+    return model.getvalue()
+
+
+def _wire_model(
+    pieces: list[str],
+    word_map: Mapping[str, str],
+    d_model: int,
+    heads: int,
+    layers: int,
+    ffn: int,
+    seed: int,
+) -> transformer_spec.TransformerSpec:
+    rng = np.random.default_rng(seed)
+    vocab, h = len(pieces), d_model // heads
+    t_dims, c_dims = slice(0, 3 * h), slice(3 * h, 6 * h)
+    p_dims, r_dims = slice(6 * h, 7 * h), slice(7 * h, 8 * h)
+
+    # Token codes: zero-sum unit vectors in T.
+    codes = rng.standard_normal((vocab, 3 * h))
+    codes -= codes.mean(axis=1, keepdims=True)
+    codes /= np.linalg.norm(codes, axis=1, keepdims=True)
+    embeddings = np.zeros((vocab, d_model))
+    embeddings[:, t_dims] = codes
+
+    # Position codes: sin/cos of random frequencies in P, negated in R, unit norm overall.
+    freqs = rng.uniform(0.15, np.pi, h // 2)
+    angles = np.arange(MAX_POSITIONS)[:, None] * freqs[None, :]
+    sincos = np.concatenate([np.sin(angles), np.cos(angles)], axis=1)
+    positions = np.zeros((MAX_POSITIONS, d_model))
+    positions[:, p_dims] = sincos / np.sqrt(h)
+    positions[:, r_dims] = -sincos / np.sqrt(h)
+    # Worst similarity of two different positions, relative to a position with itself.
+    rho = np.max(np.cos(np.arange(1, MAX_POSITIONS)[:, None] * freqs[None, :]).mean(axis=1))
+
+    # Encoder and decoder inputs have norm sqrt(2) and mean 0, so layer norm scales by s_in.
+    s_in = np.sqrt(d_model / 2)
+    # q.k / sqrt(h) = alpha * s_in^2 * sum(cos) / h^1.5; the aligned position leads by the margin.
+    alpha = _POSITION_MARGIN * 2 * np.sqrt(h) / (s_in**2 * (1 - rho))
+
+    spec = transformer_spec.TransformerSpec.from_config(layers, heads)
+    for side in (spec.encoder, spec.decoder):
+        side.scale_embeddings = False
+        side.position_encodings.encodings = positions.astype(np.float32)
+        _set_norm(side.layer_norm, d_model)
+    spec.encoder.embeddings[0].weight = embeddings.astype(np.float32)
+    spec.decoder.embeddings.weight = embeddings.astype(np.float32)
+    for layer in spec.encoder.layer:
+        _set_inert_block(layer.self_attention, d_model, 3, rng)
+        _set_inert_ffn(layer.ffn, d_model, ffn, rng)
+    for layer in spec.decoder.layer:
+        _set_inert_block(layer.self_attention, d_model, 3, rng)
+        _set_inert_block(layer.attention, d_model, 1, rng, kv_linear=True)
+        _set_inert_ffn(layer.ffn, d_model, ffn, rng)
+
+    # Decoder layer 0 cross attention: position-aligned, copies T into C.
+    read_position = np.zeros((h, d_model))
+    read_position[:, p_dims] = np.eye(h) / 2
+    read_position[:, r_dims] = -np.eye(h) / 2
+    query = np.tile(alpha * read_position, (heads, 1))
+    keys = np.tile(read_position, (heads, 1))
+    values = np.zeros((d_model, d_model))
+    values[t_dims, t_dims] = np.eye(3 * h)
+    out = np.zeros((d_model, d_model))
+    out[c_dims, t_dims] = np.eye(3 * h) / s_in  # the copied code has unit norm in C
+    cross = spec.decoder.layer[0].attention
+    cross.linear[0].weight = query.astype(np.float32)
+    cross.linear[1].weight = np.concatenate([keys, values]).astype(np.float32)
+    cross.linear[2].weight = out.astype(np.float32)
+
+    # Output projection: row j sums the codes (read from C) of the tokens mapping to j.
+    index = {piece: i for i, piece in enumerate(pieces)}
+    target = np.arange(vocab)
+    for source, translation in word_map.items():
+        target[index[_piece(source)]] = index[_piece(translation)]
+    rows = np.zeros((vocab, 3 * h))
+    np.add.at(rows, target, codes)
+    # The final input has norm sqrt(3) (previous token, position, copied code): scale s_out.
+    s_out = np.sqrt(d_model / 3)
+    beta = _OUTPUT_MARGIN / (s_out * _min_output_gap(codes, rows, target))
+    projection = np.zeros((vocab, d_model))
+    projection[:, c_dims] = beta * rows
+    spec.decoder.projection.weight = projection.astype(np.float32)
+
+    spec.config.add_source_eos = True
+    spec.register_source_vocabulary(pieces)
+    spec.register_target_vocabulary(pieces)
+    spec.validate()
+    return spec
+
+
+def _min_output_gap(codes: np.ndarray, rows: np.ndarray, target: np.ndarray) -> float:
+    """Smallest lead of the intended output's logit over any other, before scaling."""
+    gap = np.inf
+    for start in range(0, len(codes), 1024):
+        scores = codes[start : start + 1024] @ rows.T
+        chunk = np.arange(len(scores))
+        intended = scores[chunk, target[start : start + 1024]]
+        scores[chunk, target[start : start + 1024]] = -np.inf
+        gap = min(gap, float(np.min(intended - scores.max(axis=1))))
+    if gap <= 0:
+        raise ValueError("token codes collide; try another seed")
+    return gap
+
+
+def _set_norm(norm: object, d_model: int) -> None:
+    norm.gamma = np.ones(d_model, dtype=np.float32)  # type: ignore[attr-defined]
+    norm.beta = np.zeros(d_model, dtype=np.float32)  # type: ignore[attr-defined]
+
+
+def _set_inert_block(
+    attention: object, d_model: int, fused: int, rng: np.random.Generator, kv_linear: bool = False
+) -> None:
+    """Real-sized attention weights whose zero output projection leaves the residual alone."""
+    _set_norm(attention.layer_norm, d_model)  # type: ignore[attr-defined]
+    linears = attention.linear  # type: ignore[attr-defined]
+    shapes = [(fused * d_model, d_model)] + ([(2 * d_model, d_model)] if kv_linear else [])
+    for linear, shape in zip(linears, shapes):
+        linear.weight = (rng.standard_normal(shape) / np.sqrt(d_model)).astype(np.float32)
+    linears[-1].weight = np.zeros((d_model, d_model), dtype=np.float32)
+
+
+def _set_inert_ffn(spec: object, d_model: int, ffn: int, rng: np.random.Generator) -> None:
+    _set_norm(spec.layer_norm, d_model)  # type: ignore[attr-defined]
+    spec.linear_0.weight = (  # type: ignore[attr-defined]
+        rng.standard_normal((ffn, d_model)) / np.sqrt(d_model)
+    ).astype(np.float32)
+    spec.linear_1.weight = np.zeros((d_model, ffn), dtype=np.float32)  # type: ignore[attr-defined]

@@ -1,0 +1,126 @@
+"""German units of inline Markdown in, English units out, for a whole run at once.
+
+Per unit: inline formatting and code/URLs are protected (`markup`), glossary
+terms are replaced by their English targets before translation (`glossary`),
+the text is split into sentences (`segment`), and every sentence of the run goes
+to the engine in one globally length-sorted pass. Afterwards each unit is
+verified: a glossary target the model lost is recovered by translating the
+sentence in pieces around the term, which puts the target back verbatim. What
+still cannot be verified is reported, never published with a placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from translate_pipeline import markup
+from translate_pipeline.glossary import Glossary, Match, missing_targets
+from translate_pipeline.segment import split_sentences
+
+Translate = Callable[[Sequence[str]], list[str]]
+
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_MARKER = re.compile(r"</?\d+/?>")
+
+
+@dataclass
+class Result:
+    """The English of one unit and what the pipeline noticed on the way."""
+
+    target: str
+    glossary: tuple[str, ...] = ()
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    protected: markup.Protected
+    matches: list[Match]
+    text: str  # protected text with glossary targets injected
+    sentences: list[str]
+
+
+def needs_model(unit: str) -> bool:
+    """Units without letters (numbers, code, bare URLs) are copied as they are."""
+    return bool(_HAS_LETTER.search(_MARKER.sub("", markup.protect(unit).text)))
+
+
+def glossary_signature(matches: Sequence[Match]) -> tuple[str, ...]:
+    """The glossary entries a unit depends on, as stored in the translation memory."""
+    return tuple(sorted({f"{m.entry.de} → {m.entry.en}" for m in matches}))
+
+
+def prepare(unit: str, glossary: Glossary) -> _Prepared:
+    protected = markup.protect(unit)
+    matches = glossary.find(protected.text)
+    text = _inject(protected.text, matches)
+    return _Prepared(protected, matches, text, split_sentences(text))
+
+
+def _inject(text: str, matches: Sequence[Match]) -> str:
+    out, last = [], 0
+    for match in matches:
+        out.extend((text[last : match.start], match.target))
+        last = match.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def translate_units(units: Sequence[str], glossary: Glossary, translate: Translate) -> list[Result]:
+    """English for every unit; all sentences go to `translate` in one call, and the
+    recovery pass (if any) in a second one."""
+    prepared = [prepare(unit, glossary) for unit in units]
+    flat = [s for p in prepared for s in p.sentences]
+    english = iter(translate(flat))
+    per_unit = [[next(english) for _ in p.sentences] for p in prepared]
+
+    # Verify glossary targets sentence by sentence; collect the pieces of every
+    # sentence that lost one, and translate them all in one more call.
+    repairs: list[tuple[int, int, list[tuple[bool, str]]]] = []
+    for u, p in enumerate(prepared):
+        for s, (german, out) in enumerate(zip(p.sentences, per_unit[u])):
+            targets = {m.target for m in p.matches if m.target in german}
+            if any(_count(out, t) < _count(german, t) for t in targets):
+                repairs.append((u, s, split_at_targets(german, targets)))
+    if repairs:
+        pieces = [text for _, _, parts in repairs for is_term, text in parts if not is_term]
+        translated = iter(translate(pieces))
+        for u, s, parts in repairs:
+            english_parts = [text if is_term else next(translated) for is_term, text in parts]
+            per_unit[u][s] = _join_pieces(english_parts)
+
+    results = []
+    for p, sentences in zip(prepared, per_unit):
+        restored = markup.restore(" ".join(sentences), p.protected)
+        problems = list(restored.problems)
+        lost = missing_targets(restored.markdown, p.matches)
+        problems.extend(f"glossary target {m.target!r} (for {m.source!r}) missing" for m in lost)
+        results.append(Result(restored.markdown, glossary_signature(p.matches), problems))
+    return results
+
+
+def split_at_targets(sentence: str, targets: set[str]) -> list[tuple[bool, str]]:
+    """The sentence as (is_term, text) pieces, so the German around each injected
+    target can be translated on its own and the target kept verbatim."""
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True)))
+    parts: list[tuple[bool, str]] = []
+    last = 0
+    for found in pattern.finditer(sentence):
+        if sentence[last : found.start()].strip():
+            parts.append((False, sentence[last : found.start()].strip()))
+        parts.append((True, found.group(0)))
+        last = found.end()
+    if sentence[last:].strip():
+        parts.append((False, sentence[last:].strip()))
+    return parts
+
+
+def _count(text: str, term: str) -> int:
+    return len(re.findall(rf"(?<!\w){re.escape(term)}(?!\w)", text))
+
+
+def _join_pieces(parts: list[str]) -> str:
+    text = " ".join(p for p in parts if p)
+    return re.sub(r"\s+([,.;:!?])", r"\1", text)
