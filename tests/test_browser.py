@@ -226,7 +226,11 @@ def test_view_switcher_shows_one_language_or_both_and_remembers(
     _shot(page, "bilingual-german-only", 1280)
     page.click("label[for=view-en]")
     assert not any(_visible(page, ".rows .de")) and all(_visible(page, ".rows .en"))
+    # Chromium commits localStorage to disk asynchronously; give it a moment before
+    # reloading, or a loaded machine can reload first and read the old value.
+    page.wait_for_timeout(500)
     page.reload()  # the tiny script remembers the choice
+    page.wait_for_function("document.getElementById('view-en').checked", timeout=5000)
     assert page.is_checked("#view-en")
     assert not any(_visible(page, ".rows .de"))
     page.click("label[for=view-both]")
