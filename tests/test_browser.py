@@ -3,6 +3,7 @@
 Screenshots go to test-output/screenshots/ under the repository root, named page-width.
 """
 
+import shutil
 import threading
 import time
 import urllib.error
@@ -472,3 +473,41 @@ def test_snapshot_sees_files_in_folders_and_single_files(tmp_path: Path) -> None
     (tmp_path / "one.yaml").write_text("x: 1")
     state = snapshot([tmp_path / "dir", tmp_path / "one.yaml", tmp_path / "missing"])
     assert set(state) == {tmp_path / "dir" / "sub" / "b.md", tmp_path / "one.yaml"}
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample, built the way the README's main command builds it."""
+    from translate_pipeline import site
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("sample") / "site"
+    translations = out.parent / "translations"
+    shutil.copytree(root / "translations" / "de-en", translations)
+    options = site.Options(
+        content=root / "content",
+        out=out,
+        translations=translations,
+        glossaries=root / "glossaries",
+        frozen=True,
+    )
+    assert site.build(options).exit_code == 0
+    return out
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1280, 390])
+def test_shipped_sample_in_the_browser(browser: Browser, sample_site: Path, width: int) -> None:
+    page = _open(browser, sample_site, "de-en/rutte-russland/index.html", width)
+    rows = page.query_selector_all(".rows .row")
+    assert len(rows) == 10
+    if width == 1280:
+        for row in rows:
+            de, en = row.query_selector(".de"), row.query_selector(".en")
+            assert abs(de.bounding_box()["y"] - en.bounding_box()["y"]) < 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    _shot(page, "sample-bilingual", width)
+    for version in ("de", "en"):
+        page = _open(browser, sample_site, f"{version}/rutte-russland/index.html", width)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        _shot(page, f"sample-{version}", width)

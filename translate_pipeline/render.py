@@ -82,6 +82,7 @@ _UI: dict[str, dict[str, str]] = {
         "view": "Show",
         "both": "Both",
         "en_column": "English · machine translation",
+        "en_column_reviewed": "English · translation",
         "side_by_side": "German and English side by side",
     },
 }
