@@ -27,7 +27,7 @@ def inspect_file(path: Path, glossary: Glossary) -> dict[str, Any]:
             continue
         text = block.text
         plain = markup.plain(text)
-        matches = translate.prepare(text, glossary).matches
+        matches = translate.glossary_matches(text, glossary)
         blocks.append(
             {
                 "kind": _KINDS.get(block.kind, "paragraph" if block.kind != "table" else "table"),

@@ -253,7 +253,7 @@ def plan_article(
     used: set[str] = set()
     plans = []
     for unit in article_units(article):
-        signature = translate.glossary_signature(translate.prepare(unit.text, glossary).matches)
+        signature = translate.glossary_signature(translate.glossary_matches(unit.text, glossary))
         entry = mem.get(unit.text)
         if entry is None:
             orphan = mem.closest_human(unit.text, used | {u.text for u in article_units(article)})
@@ -372,6 +372,7 @@ def build(
         # Pass 1: what must the machine translate?
         pending: dict[str, None] = {}
         lang_cache: dict[str, str] = {}
+        languages: dict[Path, str] = {}
         slugs: dict[str, Path] = {}
         for source in sources:
             cached = state.get("articles", {}).get(str(source.display))
@@ -384,7 +385,7 @@ def build(
             article, mem = loaded
             if not _claim_slug(slugs, article.slug, source.display, report):
                 continue
-            lang = article_language(article, mem)
+            lang = languages[source.display] = article_language(article, mem)
             if lang != "de":
                 report.skipped.append(
                     f"{source.display}: article is not German (detected '{lang}'), not translated"
@@ -435,7 +436,8 @@ def build(
             if loaded is None:
                 continue
             article, mem = loaded
-            if article.slug in seen_slugs or article_language(article, mem) != "de":
+            lang = languages.get(source.display) or article_language(article, mem)
+            if article.slug in seen_slugs or lang != "de":
                 continue
             seen_slugs.add(article.slug)
             article_glossary = _article_glossary(glossary, article)
@@ -574,7 +576,7 @@ def _problems(
             yield f"{where}: human translation needs review (the German changed)"
         if entry.origin == memory.COPY:
             continue
-        matches = translate.prepare(plan.unit.text, glossary).matches
+        matches = translate.glossary_matches(plan.unit.text, glossary)
         for match in missing_targets(entry.target, matches):
             yield f"{where}: glossary target '{match.target}' for '{match.source}' missing"
 
@@ -718,7 +720,7 @@ def summary(report: Report, seconds: float) -> str:
 
 def glossary_trial(text: str, glossary: Glossary, options: Options) -> str:
     """What `glossary test` shows: each match, then the English the pipeline makes."""
-    matches = translate.prepare(text, glossary).matches
+    matches = translate.glossary_matches(text, glossary)
     lines = [f"{len(matches)} glossary match(es):"]
     lines.extend(f"  {m.source!r} → {m.target!r}  ({m.entry.file}:{m.entry.line})" for m in matches)
     engine = engine_factory(options, None)()

@@ -52,6 +52,11 @@ def glossary_signature(matches: Sequence[Match]) -> tuple[str, ...]:
     return tuple(sorted({f"{m.entry.de} → {m.entry.en}" for m in matches}))
 
 
+def glossary_matches(unit: str, glossary: Glossary) -> list[Match]:
+    """Hits in the text the model will see, so code and URLs never match."""
+    return glossary.find(markup.protect(unit).text)
+
+
 def prepare(unit: str, glossary: Glossary) -> _Prepared:
     protected = markup.protect(unit)
     matches = glossary.find(protected.text)
@@ -85,11 +90,19 @@ def translate_units(units: Sequence[str], glossary: Glossary, translate: Transla
             if any(_count(out, t) < _count(german, t) for t in targets):
                 repairs.append((u, s, split_at_targets(german, targets)))
     if repairs:
-        pieces = [text for _, _, parts in repairs for is_term, text in parts if not is_term]
+        pieces = [
+            text.strip()
+            for _, _, parts in repairs
+            for is_term, text in parts
+            if not _kept(is_term, text)
+        ]
         translated = iter(translate(pieces))
         for u, s, parts in repairs:
-            english_parts = [text if is_term else next(translated) for is_term, text in parts]
-            per_unit[u][s] = _join_pieces(english_parts)
+            english_parts = [
+                text if _kept(is_term, text) else _respace(text, next(translated))
+                for is_term, text in parts
+            ]
+            per_unit[u][s] = " ".join("".join(english_parts).split())
 
     results = []
     for p, sentences in zip(prepared, per_unit):
@@ -103,17 +116,20 @@ def translate_units(units: Sequence[str], glossary: Glossary, translate: Transla
 
 def split_at_targets(sentence: str, targets: set[str]) -> list[tuple[bool, str]]:
     """The sentence as (is_term, text) pieces, so the German around each injected
-    target can be translated on its own and the target kept verbatim."""
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True)))
+    target can be translated on its own and the target kept verbatim. Targets match
+    as whole words, as `_count` counts them; the pieces keep their whitespace and
+    join back to the sentence, so "„Kyiv“" and "Kyiv-Reise" stay glued."""
+    alternatives = "|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
     parts: list[tuple[bool, str]] = []
     last = 0
     for found in pattern.finditer(sentence):
-        if sentence[last : found.start()].strip():
-            parts.append((False, sentence[last : found.start()].strip()))
+        if found.start() > last:
+            parts.append((False, sentence[last : found.start()]))
         parts.append((True, found.group(0)))
         last = found.end()
-    if sentence[last:].strip():
-        parts.append((False, sentence[last:].strip()))
+    if last < len(sentence):
+        parts.append((False, sentence[last:]))
     return parts
 
 
@@ -121,6 +137,13 @@ def _count(text: str, term: str) -> int:
     return len(re.findall(rf"(?<!\w){re.escape(term)}(?!\w)", text))
 
 
-def _join_pieces(parts: list[str]) -> str:
-    text = " ".join(p for p in parts if p)
-    return re.sub(r"\s+([,.;:!?])", r"\1", text)
+def _kept(is_term: bool, text: str) -> bool:
+    """Targets and bare whitespace between them are not translated."""
+    return is_term or not text.strip()
+
+
+def _respace(german: str, english: str) -> str:
+    """`english` with the whitespace that surrounded its `german` piece in the sentence."""
+    lead = german[: len(german) - len(german.lstrip())]
+    trail = german[len(german.rstrip()) :]
+    return lead + english.strip() + trail
