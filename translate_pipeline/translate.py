@@ -40,6 +40,7 @@ class _Prepared:
     matches: list[Match]
     text: str  # protected text with glossary targets injected
     sentences: list[str]
+    titles: list[str]  # link and image titles, translated on their own
 
 
 def needs_model(unit: str) -> bool:
@@ -61,7 +62,8 @@ def prepare(unit: str, glossary: Glossary) -> _Prepared:
     protected = markup.protect(unit)
     matches = glossary.find(protected.text)
     text = _inject(protected.text, matches)
-    return _Prepared(protected, matches, text, split_sentences(text))
+    titles = [_inject(title, glossary.find(title)) for title in protected.titles]
+    return _Prepared(protected, matches, text, split_sentences(text), titles)
 
 
 def _inject(text: str, matches: Sequence[Match]) -> str:
@@ -77,9 +79,13 @@ def translate_units(units: Sequence[str], glossary: Glossary, translate: Transla
     """English for every unit; all sentences go to `translate` in one call, and the
     recovery pass (if any) in a second one."""
     prepared = [prepare(unit, glossary) for unit in units]
-    flat = [s for p in prepared for s in p.sentences]
+    flat = [s for p in prepared for s in [*p.sentences, *p.titles]]
     english = iter(translate(flat))
-    per_unit = [[next(english) for _ in p.sentences] for p in prepared]
+    per_unit: list[list[str]] = []
+    titles: list[list[str]] = []
+    for p in prepared:
+        per_unit.append([next(english) for _ in p.sentences])
+        titles.append([next(english) for _ in p.titles])
 
     # Verify glossary targets sentence by sentence; collect the pieces of every
     # sentence that lost one, and translate them all in one more call.
@@ -105,8 +111,8 @@ def translate_units(units: Sequence[str], glossary: Glossary, translate: Transla
             per_unit[u][s] = " ".join("".join(english_parts).split())
 
     results = []
-    for p, sentences in zip(prepared, per_unit):
-        restored = markup.restore(" ".join(sentences), p.protected)
+    for p, sentences, unit_titles in zip(prepared, per_unit, titles):
+        restored = markup.restore(" ".join(sentences), p.protected, unit_titles)
         problems = list(restored.problems)
         lost = missing_targets(restored.markdown, p.matches)
         problems.extend(f"glossary target {m.target!r} (for {m.source!r}) missing" for m in lost)
