@@ -133,8 +133,9 @@ def read_text(path: Path, data: bytes | None = None) -> str:
         raise ArticleError(path, "file is empty")
     if len(data) > MAX_ARTICLE_BYTES:
         raise ArticleError(path, f"file is larger than {MAX_ARTICLE_BYTES // 2**20} MB")
-    if b"\x00" in data[:8192]:
-        raise ArticleError(path, "binary file (contains NUL bytes), not a text article")
+    if (nul := data.find(b"\x00")) >= 0:  # the whole file, not only its start
+        line = data[:nul].count(b"\n") + 1
+        raise ArticleError(path, "binary file (contains NUL bytes), not a text article", line)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,7 @@ class Entry:
     machine_target: str = ""
     references: tuple[str, ...] = ()
     machine_sha1: str = ""
+    notes: tuple[str, ...] = ()  # what the machine could not do (formatting dropped ...)
 
     @property
     def is_human(self) -> bool:
@@ -68,8 +70,18 @@ def sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-def machine_entry(source: str, target: str, model: str, glossary: Iterable[str] = ()) -> Entry:
-    return Entry(source, target, MACHINE, model, tuple(glossary), machine_sha1=sha1(target))
+def machine_entry(
+    source: str, target: str, model: str, glossary: Iterable[str] = (), notes: Iterable[str] = ()
+) -> Entry:
+    return Entry(
+        source,
+        target,
+        MACHINE,
+        model,
+        tuple(glossary),
+        machine_sha1=sha1(target),
+        notes=tuple(notes),
+    )
 
 
 @dataclass
@@ -107,7 +119,7 @@ class Memory:
 # --- reading -----------------------------------------------------------------
 
 
-_FIELDS = ("origin", "machine-sha1", "glossary", "lang", "machine")
+_FIELDS = ("origin", "machine-sha1", "glossary", "lang", "machine", "notes")
 
 
 def _comment_fields(comment: str) -> dict[str, str]:
@@ -146,7 +158,39 @@ def _entry_from_po(po_entry: polib.POEntry) -> Entry:
         machine_target=fields.get("machine", "").replace("\\n", "\n"),
         references=tuple(f"{f}:{n}" if n else f for f, n in po_entry.occurrences),
         machine_sha1=stored_sha if origin == MACHINE else "",
+        notes=tuple(n.strip() for n in fields.get("notes", "").split(" | ") if n.strip())
+        if origin == MACHINE
+        else (),
     )
+
+
+_PO_LINE = re.compile(r'(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"')
+
+
+def _check_syntax(path: Path, data: bytes) -> None:
+    """polib quietly repairs some mistakes (an unclosed quote costs the string its last
+    character, an unquoted msgstr becomes empty) and the build would write the repair
+    back over a translator's work: every line is checked before polib reads the file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TranslationMemoryError(
+            f"{path}:{line}: translation memory does not parse: not valid UTF-8 "
+            f"(byte 0x{data[exc.start]:02x})"
+        ) from None
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, 1):  # polib's lines: not str.splitlines' (U+2028 ...)
+        body = line.strip()
+        if body.startswith(("#~", "#|")):  # obsolete or previous entries: same syntax
+            body = body[2:].lstrip("|").strip()
+        elif body.startswith("#"):
+            continue
+        if body and not _PO_LINE.fullmatch(body):
+            raise TranslationMemoryError(
+                f"{path}:{number}: translation memory does not parse: expected a keyword "
+                f"and a quoted string, found {body[:40]!r}"
+            )
 
 
 def load(path: Path) -> Memory:
@@ -154,14 +198,14 @@ def load(path: Path) -> Memory:
     if not path.exists():
         return Memory()
     try:
+        _check_syntax(path, path.read_bytes())
         po = polib.pofile(str(path), encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         message = str(exc)
-        line = ""
-        if "(line " in message:
-            line = message.rsplit("(line ", 1)[1].rstrip(")")
-            message = message.rsplit(" (line ", 1)[0]
-        where = f"{path}:{line}" if line else str(path)
+        where = str(path)
+        if found := re.search(r"\s*\(line (\d+)\)(?::\s*)?", message):
+            where = f"{path}:{found.group(1)}"
+            message = message[found.end() :] or "syntax error"
         raise TranslationMemoryError(
             f"{where}: translation memory does not parse: {message}"
         ) from None
@@ -186,6 +230,8 @@ def _po_entry(entry: Entry, obsolete: bool = False) -> polib.POEntry:
         comments.append("glossary: " + "; ".join(entry.glossary))
     if entry.lang != "de":
         comments.append(f"lang: {entry.lang}")
+    if entry.notes:
+        comments.append("notes: " + " | ".join(entry.notes))
     if entry.fuzzy and entry.machine_target:
         comments.append("machine: " + entry.machine_target.replace("\n", "\\n"))
     occurrences = [

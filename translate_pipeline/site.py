@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from translate_pipeline import __version__, detect, markup, memory, models, render, translate
+from translate_pipeline import __version__, dates, detect, markup, memory, models, render, translate
 from translate_pipeline.articles import (
     Article,
     ArticleError,
@@ -250,13 +250,16 @@ def article_language(article: Article, mem: Memory) -> str:
 def plan_article(
     article: Article, mem: Memory, glossary: Glossary, lang_cache: dict[str, str]
 ) -> list[Planned]:
-    used: set[str] = set()
     plans = []
-    for unit in article_units(article):
+    units = article_units(article)
+    # German in use: the article's units, then each orphan as it is claimed. Built
+    # once, not per unit: per unit it made planning quadratic in the article's size.
+    used = {u.text for u in units}
+    for unit in units:
         signature = translate.glossary_signature(translate.glossary_matches(unit.text, glossary))
         entry = mem.get(unit.text)
         if entry is None:
-            orphan = mem.closest_human(unit.text, used | {u.text for u in article_units(article)})
+            orphan = mem.closest_human(unit.text, used)
             if orphan is not None:
                 entry = Entry(
                     unit.text,
@@ -293,7 +296,10 @@ def settle(plan: Planned, journal: Journal, model: str) -> Entry:
     record = journal.entries[plan.unit.text]
     if plan.entry is not None and plan.entry.origin == memory.HUMAN:
         return Entry(**{**plan.entry.__dict__, "machine_target": record["target"]})
-    return memory.machine_entry(plan.unit.text, record["target"], record["model"], plan.signature)
+    notes = [p for p in record.get("problems", []) if not p.startswith("glossary target")]
+    return memory.machine_entry(
+        plan.unit.text, record["target"], record["model"], plan.signature, notes
+    )
 
 
 # --- the build ---------------------------------------------------------------------
@@ -328,13 +334,31 @@ def _sources(options: Options, glossary_bytes: bytes, report: Report) -> list[_S
 
 def _load(source: _Source, report: Report) -> tuple[Article, Memory] | None:
     try:
-        article = parse_article(source.path, read_text(source.path, source.data), source.display)
+        text = read_text(source.path, source.data)
+        article = parse_article(source.path, text, source.display)
+        _check_date(article, text)
         mem = memory.load(source.memory_path)
     except (ArticleError, TranslationMemoryError) as exc:
         report.errors.append(str(exc))
         return None
     report.warnings.extend(article.warnings)
     return article, mem
+
+
+def _check_date(article: Article, text: str) -> None:
+    """A date that cannot be read would be published as written: report it instead.
+    YAML dates and timestamps are read by YAML itself; an empty date is fine."""
+    if not article.date or hasattr(article.meta.get("date"), "isoformat"):
+        return
+    if dates.parse_date(article.date) is None:
+        lines = text.split("\n")
+        line = next((n for n, t in enumerate(lines, 1) if re.match(r"date\s*:", t)), None)
+        raise ArticleError(
+            article.path,
+            f"date '{article.date}' cannot be read; write it like 15. März 2025 or "
+            "2025-03-15 (not built)",
+            line,
+        )
 
 
 def _load_glossary(options: Options, report: Report) -> tuple[Glossary, bytes]:
@@ -377,8 +401,9 @@ def build(
         for source in sources:
             cached = state.get("articles", {}).get(str(source.display))
             if code_ok and cached and cached["fingerprint"] == source.fingerprint:
-                if _claim_slug(slugs, cached["summary"]["slug"], source.display, report):
-                    continue
+                # Unchanged: nothing to translate; a slug conflict is reported once, here.
+                _claim_slug(slugs, cached["summary"]["slug"], source.display, report)
+                continue
             loaded = _load(source, report)
             if loaded is None:
                 continue
@@ -568,14 +593,22 @@ def _review(
 
 
 def _problems(
-    path: Path, plans: list[Planned], entries: list[Entry], glossary: Glossary
+    path: Path,
+    plans: list[Planned],
+    entries: list[Entry],
+    glossary: Glossary,
+    notes: bool = True,
 ) -> Iterator[str]:
+    """Review lines; `check` leaves out the machine's notes (formatting it could not
+    place), which are worth a look but do not make a translation wrong."""
     for plan, entry in zip(plans, entries):
         where = f"{path}:{plan.unit.line}: {plan.unit.where}"
         if entry.fuzzy:
             yield f"{where}: human translation needs review (the German changed)"
         if entry.origin == memory.COPY:
             continue
+        for note in entry.notes if notes else ():
+            yield f"{where}: {note}"
         matches = translate.glossary_matches(plan.unit.text, glossary)
         for match in missing_targets(entry.target, matches):
             yield f"{where}: glossary target '{match.target}' for '{match.source}' missing"
@@ -583,6 +616,7 @@ def _problems(
 
 def _page(article: Article, plans: list[Planned], entries: list[Entry]) -> render.ArticlePage:
     english = {plan.unit.text: entry.display for plan, entry in zip(plans, entries)}
+    by_source = {plan.unit.text: entry for plan, entry in zip(plans, entries)}
     langs = {plan.unit.text: plan.lang for plan in plans}
     en_units = [tuple(english.get(u, u) for u in block.units) for block in article.blocks]
     footnotes = [b for b in article.blocks if b.kind in ("footnote", "reference")]
@@ -596,6 +630,7 @@ def _page(article: Article, plans: list[Planned], entries: list[Entry]) -> rende
                 en_html=_row_html(block, units, footnotes),
                 de_lang=lang if lang == "en" else "de",
                 level=block.level,
+                note=_row_note([by_source[u] for u in block.units if u in by_source]),
             )
         )
     de_body = join_blocks(article.blocks)
@@ -617,6 +652,15 @@ def _page(article: Article, plans: list[Planned], entries: list[Entry]) -> rende
         rows=tuple(rows),
         machine_translated=any(e.origin == memory.MACHINE or e.fuzzy for e in entries),
     )
+
+
+def _row_note(entries: list[Entry]) -> str:
+    """What a reader of the bilingual page should know about this row's English."""
+    if any(e.fuzzy for e in entries):
+        return "The German changed; a reviewed translation is pending."
+    if any(e.notes for e in entries):
+        return "Some formatting could not be carried over; the text is complete."
+    return ""
 
 
 def _row_html(block: Block, units: tuple[str, ...] | None, footnotes: list[Block]) -> str:
@@ -660,7 +704,11 @@ def check(options: Options) -> Report:
         entries = [p.entry for p in plans if p.entry is not None]
         report.review.extend(
             _problems(
-                source.display, [p for p in plans if p.entry is not None], entries, article_glossary
+                source.display,
+                [p for p in plans if p.entry is not None],
+                entries,
+                article_glossary,
+                notes=False,
             )
         )
     return report
