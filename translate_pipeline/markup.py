@@ -10,16 +10,17 @@ Marker format (one grammar for everything, ids are unique per line and numbered 
 * opaque placeholders (code spans, URLs, autolinks, e-mail addresses, footnote references,
   unpaired inline HTML, attribute lists, literal text that looks like a marker): ``<4/>``.
 
-Why XML-like numeric tags rather than tokens such as ``XURL1X`` or ``[1]``: Argos/OPUS models are
-trained on web crawls that contain inline HTML, so they have learned to copy short ``<b>``-like
-tags *and to keep them around the aligned words*, which is what spans need; an opaque token is
-copied but lands wherever the model likes.  The tags contain only ``<``, ``>``, ``/`` and digits:
-pieces every SentencePiece vocabulary has, no sentence punctuation (``.?!``) for the sentence
-splitter to trip over, and nothing a model translates.  Brackets (``[1]``) would collide with
-citations and Markdown links.  Spans carry a space inside the tags (``<3> Präsident </3>``) so the
-wrapped words tokenize exactly as in running text.  The kind of a marker is looked up by its id,
-so a model that turns ``</3>`` into ``<3>`` or ``<3/>`` or adds spaces (``< 3 >``) does no harm;
-``restore`` also accepts ``&lt;3&gt;`` and half-eaten forms such as ``<3`` or ``3/>``.
+Why XML-like numeric tags rather than tokens such as ``XURL1X`` or ``[1]`` (reasoning, not
+measured against a real model here): Argos/OPUS models are trained on web crawls full of inline
+HTML, so short ``<b>``-like tags tend to be copied *and kept around the aligned words*, which is
+what spans need; an opaque token is copied but lands wherever the model likes.  The tags contain
+only ``<``, ``>``, ``/`` and digits: pieces every SentencePiece vocabulary has, no sentence
+punctuation (``.?!``) for the sentence splitter to trip over, and nothing a model translates.
+Brackets (``[1]``) would collide with citations and Markdown links.  Spans carry a space inside
+the tags (``<3> Präsident </3>``) so the wrapped words tokenize as in running text.  The kind of
+a marker is looked up by its id, so a model that turns ``</3>`` into ``<3>`` or ``<3/>`` or adds
+spaces (``< 3 >``) does no harm; ``restore`` also accepts ``&lt;3&gt;`` and half-eaten forms
+such as ``<3`` or ``3/>``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import xml.etree.ElementTree as etree
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
-from typing import Union
 
 import markdown
 import nh3
@@ -45,6 +45,7 @@ from markdown import inlinepatterns, util
 class Placeholder:
     """Something the model must never see; ``<id/>`` stands for it in ``Protected.text``."""
 
+    kind: str  # code, url, email, link, image, footnote, html, literal or attributes
     markdown: str  # re-inserted verbatim
     text: str  # what a reader sees (used inside image alt text)
     label: str  # human description for problem reports
@@ -63,6 +64,8 @@ class Span:
     title: int | None = None  # index into ``Protected.titles``
     ref: str | None = None  # reference id of ``[text][ref]`` links, as written
     ref_suffix: str = ""  # the source's "[ref]", "[]" or "" (shortcut form)
+    written: str = ""  # a reference link's bracketed text as in the source
+    destination: str = ""  # the source's "(url "title")", reused while the title is unchanged
     opening: str = ""  # raw tags of an "html" span
     closing: str = ""
     glued_before: bool = False  # no whitespace before the span in the source (intra-word)
@@ -70,7 +73,7 @@ class Span:
     fallback: str = ""  # Markdown that keeps the URL/image if the span's markers are lost
 
 
-Marker = Union[Placeholder, Span]
+Marker = Placeholder | Span
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
 
 _REF_ATTR = "data-tp-ref"
 _REF_SUFFIX_ATTR = "data-tp-suffix"
+_DEST_ATTR = "data-tp-destination"
+_WRITTEN_ATTR = "data-tp-written"
 _RAW_TAG = "tp-raw"
 
 _STASH_RE = re.compile(re.escape(util.STX) + r"wzxhzdk:(\d+)" + re.escape(util.ETX))
@@ -108,9 +113,7 @@ _ESCAPED_RE = re.compile(re.escape(util.STX) + r"(\d+)" + re.escape(util.ETX))
 _ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
 _AUTOLINK_RE = re.compile(r"(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*")
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^<>]*?(/?)>\Z")
-_VOID_TAGS = frozenset(
-    "area base br col embed hr img input link meta source track wbr".split()
-)
+_VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
 
 
 def _markdown() -> markdown.Markdown:
@@ -156,7 +159,7 @@ class _Reference(inlinepatterns.ReferenceInlineProcessor):
         if self.known is not None and ref not in self.known:
             return None, m.start(0), end
         suffix = data[index:end].strip()
-        written = suffix[1:-1] if len(suffix) > 2 else _resolve_escapes(self.unescape(text))
+        written = suffix[1:-1] if len(suffix) > 2 else _source(text, self.md)
         if self.image:
             el = etree.Element("img")
             el.set("alt", self.unescape(text))
@@ -165,6 +168,7 @@ class _Reference(inlinepatterns.ReferenceInlineProcessor):
             el.text = text
         el.set(_REF_ATTR, " ".join(written.split()))
         el.set(_REF_SUFFIX_ATTR, suffix)
+        el.set(_WRITTEN_ATTR, _source(text, self.md))
         return el, m.start(0), end
 
 
@@ -183,30 +187,71 @@ class _ShortImageReference(_ShortReference):
     image = True
 
 
+def _source(text: str, md: markdown.Markdown) -> str:
+    """Markdown as written for a stretch of partly processed inline text."""
+    stash = md.treeprocessors["inline"].stashed_nodes
+
+    def written(m: re.Match[str]) -> str:
+        value = stash.get(m.group(1))
+        if isinstance(value, etree.Element):
+            return _render([_element(value, md, False)])
+        return str(value)
+
+    return _source_form(util.INLINE_PLACEHOLDER_RE.sub(written, text))
+
+
+def _stash_text(text: str, md: markdown.Markdown) -> str:
+    """Reader-visible text for placeholders Python-Markdown leaves in attributes (nested alt)."""
+    stash = md.treeprocessors["inline"].stashed_nodes
+
+    def shown(m: re.Match[str]) -> str:
+        value = stash.get(m.group(1))
+        if isinstance(value, etree.Element):
+            return _stash_text("".join(value.itertext()), md)
+        return str(value)
+
+    return util.INLINE_PLACEHOLDER_RE.sub(shown, text)
+
+
 class _RawHtml(inlinepatterns.HtmlInlineProcessor):
     """Stash inline HTML as written: Markdown inside a tag (``<a title="`x`">``) stays source."""
 
-    def unescape(self, text: str) -> str:
-        stash = self.md.treeprocessors["inline"].stashed_nodes
+    def handleMatch(  # noqa: N802 - Python-Markdown API
+        self, m: re.Match[str], data: str
+    ) -> tuple[str, int, int]:
+        return self.md.htmlStash.store(_source(m.group(1), self.md)), m.start(0), m.end(0)
 
-        def source(m: re.Match[str]) -> str:
-            value = stash.get(m.group(1))
-            if isinstance(value, etree.Element):
-                return _render([_element(value, self.md, False)])
-            return "\\" + str(value)
 
-        return util.INLINE_PLACEHOLDER_RE.sub(source, text)
+class _Link(inlinepatterns.LinkInlineProcessor):
+    """Remember the destination as written, so URLs come out byte for byte unchanged."""
+
+    def handleMatch(  # noqa: N802 - Python-Markdown API
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element | None, int | None, int | None]:
+        el, start, end = super().handleMatch(m, data)
+        if el is not None and end is not None:
+            _, index, _ = self.getText(data, m.end(0))
+            if data[end - 1 : end] == ")":  # not when closed by the end of the line
+                el.set(_DEST_ATTR, _source(data[index:end], self.md))
+        return el, start, end
+
+
+class _Image(_Link, inlinepatterns.ImageInlineProcessor):
+    pass
+
+
+# Not "![^x](…)" or "[^x](…)": undefined, those are an image or a link.
+_FOOTNOTE_RE = r"(?<!!)\[\^([^\]\[]+)\](?!\()"
 
 
 def _protect_markdown(references: Collection[str]) -> markdown.Markdown:
     md = _markdown()
     known = frozenset(" ".join(r.split()).lower() for r in references)
     patterns = md.inlinePatterns
-    # Not "![^x](…)" or "[^x](…)": undefined, those are an image or a link.
-    patterns.register(
-        _FootnoteReference(r"(?<!!)\[\^([^\]\[]+)\](?!\()", md), "footnote", 175
-    )
+    patterns.register(_FootnoteReference(_FOOTNOTE_RE, md), "footnote", 175)
     patterns.register(_Reference(inlinepatterns.REFERENCE_RE, md, None), "reference", 170)
+    patterns.register(_Link(inlinepatterns.LINK_RE, md), "link", 160)
+    patterns.register(_Image(inlinepatterns.IMAGE_LINK_RE, md), "image_link", 150)
     patterns.register(_RawHtml(inlinepatterns.HTML_RE, md), "html", 90)
     patterns.register(
         _ImageReference(inlinepatterns.IMAGE_REFERENCE_RE, md, None), "image_reference", 140
@@ -241,6 +286,7 @@ class _Text:
 
 @dataclass(frozen=True)
 class _Atom:
+    kind: str
     markdown: str
     text: str
     label: str
@@ -254,6 +300,9 @@ class _Span:
     title: str | None = None
     ref: str | None = None
     ref_suffix: str = ""
+    written: str = ""
+    destination: str = ""
+    untranslated: bool = True  # content still as in the source (decides the reference form)
     opening: str = ""
     closing: str = ""
     glued_before: bool = False
@@ -265,7 +314,7 @@ class _Tag:
     raw: str
 
 
-_Node = Union[_Text, _Atom, _Span]
+_Node = _Text | _Atom | _Span
 
 # Marker grammar.  Full forms first; the others are what a model leaves of a marker.
 _MARK_RE = re.compile(
@@ -282,7 +331,7 @@ _TEXT_ATOM_RE = re.compile(
     f"(?P<mark>{_MARK_RE.pattern})|(?P<url>{_URL_RE.pattern})|(?P<email>{_EMAIL_RE.pattern})",
     re.IGNORECASE,
 )
-_BRACES_RE = re.compile(r"\{[^{}\n]*\}")
+_BRACES_RE = re.compile(r"\{[^}\n]*\}")
 _TRAILING_PUNCT = ".,;:!?'\"»«“”‘’"
 
 _SENTENCE_END_RE = re.compile(
@@ -317,20 +366,6 @@ def _trim_url(url: str) -> str:
     return url
 
 
-def _textify(raw: str) -> list[_Node]:
-    """Split rendered text into prose and the pieces of it that must not be translated."""
-    nodes: list[_Node] = []
-    pos = 0
-    # Braces are matched before escapes are resolved so that ``\{`` stays text.
-    for m in _BRACES_RE.finditer(raw):
-        nodes.extend(_textify_plain(_resolve_escapes(raw[pos : m.start()])))
-        source = _source_form(m.group(0))
-        nodes.append(_Atom(source, _resolve_escapes(m.group(0)), f"attribute list {source}"))
-        pos = m.end()
-    nodes.extend(_textify_plain(_resolve_escapes(raw[pos:])))
-    return nodes
-
-
 def _textify_plain(text: str) -> list[_Node]:
     nodes: list[_Node] = []
     pos = 0
@@ -338,16 +373,16 @@ def _textify_plain(text: str) -> list[_Node]:
         value = m.group(0)
         if m.group("url"):
             value = _trim_url(value)
-            label = f"URL {value}"
+            kind, label = "url", f"URL {value}"
         elif m.group("email"):
-            label = f"e-mail {value}"
+            kind, label = "email", f"e-mail {value}"
         else:
-            label = f"literal {value!r}"
+            kind, label = "literal", f"literal {value!r}"
         if not value:
             continue
         if m.start() > pos:
             nodes.append(_Text(text[pos : m.start()]))
-        nodes.append(_Atom(_escape(value), value, label))
+        nodes.append(_Atom(kind, _escape(value), value, label))
         pos = m.start() + len(value)
     if pos < len(text):
         nodes.append(_Text(text[pos:]))
@@ -367,24 +402,40 @@ def _split_stash(text: str, md: markdown.Markdown) -> list[str | _Tag]:
     return out
 
 
+def _segment(raw: str, md: markdown.Markdown) -> list[str | _Tag | _Node]:
+    """Cut attribute lists out first, before escapes and entities turn into braces."""
+    out: list[str | _Tag | _Node] = []
+    pos = 0
+    for m in _BRACES_RE.finditer(raw):
+        out.extend(_split_stash(raw[pos : m.start()], md))
+        braces = _STASH_RE.sub(
+            lambda s: str(md.htmlStash.rawHtmlBlocks[int(s.group(1))]), m.group(0)
+        )
+        written, shown = _source_form(braces), html.unescape(_resolve_escapes(braces))
+        out.append(_Atom("attributes", written, shown, f"attribute list {written}"))
+        pos = m.end()
+    out.extend(_split_stash(raw[pos:], md))
+    return out
+
+
 def _walk(el: etree.Element, md: markdown.Markdown, in_link: bool) -> list[_Node]:
     tokens: list[str | _Tag | _Node] = []
     if el.text:
-        tokens.extend(_split_stash(el.text, md))
+        tokens.extend(_segment(el.text, md))
     for child in el:
         tokens.append(_element(child, md, in_link))
         if child.tail:
-            tokens.extend(_split_stash(child.tail, md))
+            tokens.extend(_segment(child.tail, md))
     merged: list[_Tag | _Node] = []
     pending = ""
     for tok in tokens:
         if isinstance(tok, str):
             pending += tok
             continue
-        merged.extend(_textify(pending))
+        merged.extend(_textify_plain(_resolve_escapes(pending)))
         pending = ""
         merged.append(tok)
-    merged.extend(_textify(pending))
+    merged.extend(_textify_plain(_resolve_escapes(pending)))
     return _pair_tags(merged)
 
 
@@ -420,7 +471,7 @@ def _untag(tokens: Sequence[_Tag | _Node]) -> list[_Node]:
 
 
 def _raw_html_atom(raw: str) -> _Atom:
-    return _Atom(raw, "", f"HTML {raw}")
+    return _Atom("html", raw, "", f"HTML {raw}")
 
 
 def _element(el: etree.Element, md: markdown.Markdown, in_link: bool) -> _Node:
@@ -429,22 +480,30 @@ def _element(el: etree.Element, md: markdown.Markdown, in_link: bool) -> _Node:
         return _Span(tag, tuple(_walk(el, md, in_link)))
     if tag == "code":
         code = html.unescape(el.text or "")
-        return _Atom(_code_markdown(code), code, f"code `{code}`")
+        return _Atom("code", _code_markdown(code), code, f"code `{code}`")
     if tag == _RAW_TAG:
         raw = el.get("md", "")
-        return _Atom(raw, el.text or "", f"footnote reference {raw}")
+        return _Atom("footnote", raw, el.text or "", f"footnote reference {raw}")
     if tag == "a":
         return _link(el, md, in_link)
     if tag == "img":
-        return _image(el)
+        return _image(el, md)
     if tag == "br":
-        return _Atom("<br />", "", "line break")
+        return _Atom("html", "<br />", "", "line break")
     raw = etree.tostring(el, encoding="unicode")
-    return _Atom(raw, "".join(el.itertext()), f"HTML <{tag}>")
+    return _Atom("html", raw, "".join(el.itertext()), f"HTML <{tag}>")
 
 
-def _optional(value: str | None) -> str | None:
-    return None if value is None else html.unescape(_resolve_escapes(value))
+def _attribute_text(value: str, md: markdown.Markdown) -> str:
+    value = _stash_text(value, md)
+    value = _STASH_RE.sub(lambda m: str(md.htmlStash.rawHtmlBlocks[int(m.group(1))]), value)
+    return html.unescape(_resolve_escapes(value))
+
+
+def _decode_entity(m: re.Match[str]) -> str:
+    """Like html.unescape, but keeps control characters (Python-Markdown's escape markers)."""
+    ref = m.group(0)
+    return chr(int(ref[2:-1])) if ref[1] == "#" else html.unescape(ref)
 
 
 def _link(el: etree.Element, md: markdown.Markdown, in_link: bool) -> _Node:
@@ -452,35 +511,53 @@ def _link(el: etree.Element, md: markdown.Markdown, in_link: bool) -> _Node:
     raw_href = el.get("href", "")
     if util.AMP_SUBSTITUTE in raw_href:  # automail: Python-Markdown obfuscates the address
         encoded = "".join(el.itertext()).replace(util.AMP_SUBSTITUTE, "&")
-        address = _resolve_escapes(re.sub(r"&#(\d+);", lambda c: chr(int(c.group(1))), encoded))
-        return _Atom(f"<{address}>", address, f"e-mail {address}")
+        address = _resolve_escapes(re.sub(r"&#?\w+;", _decode_entity, encoded))
+        return _Atom("email", f"<{address}>", address, f"e-mail {address}")
     href = _resolve_escapes(raw_href)
-    title = _optional(el.get("title"))
+    title = el.get("title")
     children = tuple(_walk(el, md, True))
     span = _Span(
-        "link", children, href=href, title=title, ref=ref, ref_suffix=el.get(_REF_SUFFIX_ATTR, "")
+        "link",
+        children,
+        href=href,
+        title=None if title is None else _attribute_text(title, md),
+        ref=ref,
+        ref_suffix=el.get(_REF_SUFFIX_ATTR, ""),
+        written=el.get(_WRITTEN_ATTR, ""),
+        destination=el.get(_DEST_ATTR, ""),
     )
     shown = "".join(el.itertext())
-    if ref is None and len(el) == 0 and title is None and shown == raw_href:
+    if (
+        ref is None
+        and len(el) == 0
+        and title is None
+        and shown == raw_href
+        and not span.destination
+    ):
         markdown_text = f"<{href}>" if _AUTOLINK_RE.fullmatch(href) else _render([span])
-        return _Atom(markdown_text, html.unescape(href), f"link {href}")
+        return _Atom("link", markdown_text, html.unescape(href), f"link {href}")
     if in_link or not children:
-        return _Atom(_render([span]), _plain_text(children), f"link {href or ref}")
+        return _Atom("link", _render([span]), _plain_text(children), f"link {href or ref}")
     return span
 
 
-def _image(el: etree.Element) -> _Node:
-    alt = html.unescape(_resolve_escapes(el.get("alt", "")))
+def _image(el: etree.Element, md: markdown.Markdown) -> _Node:
+    alt = _attribute_text(el.get("alt", ""), md)
+    title = el.get("title")
     span = _Span(
         "image",
         tuple(_textify_plain(alt)),
         href=_resolve_escapes(el.get("src", "")),
-        title=_optional(el.get("title")),
+        title=None if title is None else _attribute_text(title, md),
         ref=el.get(_REF_ATTR),
         ref_suffix=el.get(_REF_SUFFIX_ATTR, ""),
+        written=el.get(_WRITTEN_ATTR, ""),
+        destination=el.get(_DEST_ATTR, ""),
     )
-    if not alt.strip():
-        return _Atom(_render([replace(span, children=())]), "", f"image {span.href or span.ref}")
+    if not alt.strip(_BLANK):
+        return _Atom(
+            "image", _render([replace(span, children=())]), "", f"image {span.href or span.ref}"
+        )
     return span
 
 
@@ -494,20 +571,59 @@ def _code_markdown(code: str) -> str:
 
 
 def _plain_text(nodes: Sequence[_Node]) -> str:
-    parts = []
-    for node in nodes:
-        if isinstance(node, _Text):
-            parts.append(node.text)
-        elif isinstance(node, _Atom):
-            parts.append(node.text)
-        else:
-            parts.append(_plain_text(node.children))
-    return "".join(parts)
+    return "".join(
+        _plain_text(node.children) if isinstance(node, _Span) else node.text for node in nodes
+    )
 
 
 def _parse(md_line: str, references: Collection[str] = ()) -> list[_Node]:
     md = _protect_markdown(references)
-    return _walk(_inline_tree(md, md_line.replace("\n", " ")), md, False)
+    return _attribute_lists(_walk(_inline_tree(md, md_line.replace("\n", " ")), md, False), True)
+
+
+def _is_element(node: _Node) -> bool:
+    """Whether attr_list can attach a directly following ``{...}`` to it."""
+    if isinstance(node, _Span):
+        return node.kind != "html"
+    if not isinstance(node, _Atom):
+        return False
+    return node.kind in ("code", "link", "image", "footnote") or (
+        node.kind == "email" and node.markdown.startswith("<")
+    )
+
+
+def _attribute_place(nodes: Sequence[_Node], index: int, top: bool) -> bool:
+    after_element = index > 0 and _is_element(nodes[index - 1])
+    return after_element or (top and index == len(nodes) - 1)
+
+
+def _attribute_lists(nodes: Sequence[_Node], top: bool) -> list[_Node]:
+    """Braces right after an element or closing a heading are attribute lists, invisible and
+    droppable; any others are text a reader sees, so they become literals."""
+    out: list[_Node] = []
+    for i, node in enumerate(nodes):
+        if isinstance(node, _Span):
+            node = replace(node, children=tuple(_attribute_lists(node.children, False)))
+        elif isinstance(node, _Atom) and node.kind == "attributes":
+            if not _attribute_place(nodes, i, top):
+                node = _Atom("literal", _escape(node.text), node.text, f"literal {node.text!r}")
+        out.append(node)
+    return out
+
+
+def _misplaced_attributes(nodes: Sequence[_Node], top: bool, problems: list[str]) -> list[_Node]:
+    """Drop attribute lists the model moved away from their element: they would show as text."""
+    out: list[_Node] = []
+    for i, node in enumerate(nodes):
+        if isinstance(node, _Span):
+            children = _misplaced_attributes(node.children, False, problems)
+            node = replace(node, children=tuple(children))
+        elif isinstance(node, _Atom) and node.kind == "attributes":
+            if not _attribute_place(nodes, i, top):
+                problems.append(f"{node.label} no longer follows its element; dropped")
+                continue
+        out.append(node)
+    return _merge_texts(out)
 
 
 def _merge_texts(nodes: Sequence[_Node]) -> list[_Node]:
@@ -521,6 +637,9 @@ def _merge_texts(nodes: Sequence[_Node]) -> list[_Node]:
                 continue
         out.append(node)
     return out
+
+
+_BLANK = " \t\r\n"  # Markdown's whitespace; a no-break space is content
 
 
 def _hoist(nodes: Sequence[_Node]) -> list[_Node]:
@@ -538,12 +657,12 @@ def _hoist(nodes: Sequence[_Node]) -> list[_Node]:
         lead = trail = ""
         if children and isinstance(children[0], _Text):
             text = children[0].text
-            lead = text[: len(text) - len(text.lstrip())]
-            children[0] = _Text(text.lstrip())
+            lead = text[: len(text) - len(text.lstrip(_BLANK))]
+            children[0] = _Text(text.lstrip(_BLANK))
         if children and isinstance(children[-1], _Text):
             text = children[-1].text
-            trail = text[len(text.rstrip()) :]
-            children[-1] = _Text(text.rstrip())
+            trail = text[len(text.rstrip(_BLANK)) :]
+            children[-1] = _Text(text.rstrip(_BLANK))
         children = _merge_texts(children)
         if node.kind == "image":
             lead = trail = ""
@@ -552,7 +671,8 @@ def _hoist(nodes: Sequence[_Node]) -> list[_Node]:
             out.append(replace(node, children=tuple(children)))
         elif node.kind in ("link", "image", "html"):
             empty = replace(node, children=())
-            out.append(_Atom(_render([empty]), "", f"{node.kind} {node.href or node.opening}"))
+            label = f"{node.kind} {node.href or node.ref or node.opening}"
+            out.append(_Atom(node.kind, _render([empty]), "", label))
         out.append(_Text(trail))
     return _merge_texts(out)
 
@@ -579,7 +699,9 @@ def _fallback(span: _Span) -> str:
         return f"[{_escape(span.ref)}][{span.ref}]"
     if _AUTOLINK_RE.fullmatch(span.href):
         return f"<{span.href}>"
-    return f"[{_escape(html.unescape(span.href))}]{_destination(span.href, None)}"
+    return (
+        f"[{_escape(html.unescape(span.href))}]{span.destination or _destination(span.href, None)}"
+    )
 
 
 def _span_label(span: _Span) -> str:
@@ -620,6 +742,7 @@ def protect(md: str, references: Collection[str] = ()) -> Protected:
                 ident = new_marker(
                     {
                         "type": Placeholder,
+                        "kind": node.kind,
                         "markdown": node.markdown,
                         "text": node.text,
                         "label": node.label,
@@ -641,6 +764,8 @@ def protect(md: str, references: Collection[str] = ()) -> Protected:
                         "title": title_index,
                         "ref": node.ref,
                         "ref_suffix": node.ref_suffix,
+                        "written": node.written,
+                        "destination": node.destination,
                         "opening": node.opening,
                         "closing": node.closing,
                         "glued_before": i > 0 and not _ends_with_space(nodes[i - 1]),
@@ -684,6 +809,8 @@ def _escape(text: str) -> str:
             out.append("&lt;")
         elif ch == "&" and _ENTITY_AHEAD_RE.match(text, i + 1):
             out.append("&amp;")
+        elif ch == "\xa0":
+            out.append("&nbsp;")  # a raw one counts as whitespace next to "*" delimiters
         else:
             out.append(ch)
     return "".join(out)
@@ -765,9 +892,11 @@ def _render_span(node: _Span, html_emphasis: bool, before: str | None, after: st
     elif node.kind in ("link", "image"):
         bang = "!" if node.kind == "image" else ""
         if node.ref is None:
-            target = _destination(node.href, node.title)
-        elif node.ref_suffix in ("", "[]") and " ".join(core.split()) == _escape(node.ref):
-            target = node.ref_suffix  # "[Wort][]" / "[Wort]" untranslated: keep the form
+            target = node.destination or _destination(node.href, node.title)
+        elif node.untranslated:
+            # as written: "[Wort][]" / "[Wort]" need the exact words as id, and an undefined
+            # reference shows its source text
+            core, target = node.written, node.ref_suffix
         else:
             target = f"[{node.ref}]"
         wrapped = f"{bang}[{core}]{target}"
@@ -878,6 +1007,9 @@ def restore(
                 atoms[ident] = occurrences[0]
                 if len(occurrences) > 1:
                     problems.append(f"placeholder {ident} ({item.label}) repeated; copies removed")
+            elif item.kind == "attributes":  # styling only; re-inserted elsewhere it shows as text
+                lost.append(ident)
+                problems.append(f"placeholder {ident} ({item.label}) missing; dropped")
             else:
                 offset = _sentence_end(text, item.sentence)
                 inserts.append((offset, ident))
@@ -920,16 +1052,32 @@ def restore(
             continue
         del atoms[ident]
         inserts.append((mark.start, ident))
-    inserts = [(_out_of_images(offset, ident, markers, accepted), ident) for offset, ident in inserts]
+    inserts = [
+        (_out_of_images(offset, ident, markers, accepted), ident) for offset, ident in inserts
+    ]
 
-    tree = _build_tree(text, markers, title_values, marks, stray, atoms, accepted, inserts)
+    tree = _build_tree(
+        text,
+        markers,
+        title_values,
+        protected.titles,
+        protected.text,
+        marks,
+        stray,
+        atoms,
+        accepted,
+        inserts,
+    )
+    tree = _misplaced_attributes(tree, True, problems)
     references = {m.ref for m in markers if isinstance(m, Span) and m.ref is not None}
     result = _escape_line_start(_render(tree))
     if not _renders_as(result, tree, references):
         result = _escape_line_start(_render(tree, html_emphasis=True))
         if not _renders_as(result, tree, references):
             problems.append("restored Markdown does not render exactly as intended")
-    return Restored(markdown=result.strip(), ok=not problems, problems=problems, lost=tuple(lost))
+    return Restored(
+        markdown=result.strip(_BLANK), ok=not problems, problems=problems, lost=tuple(lost)
+    )
 
 
 def _span(markers: Sequence[Marker], ident: int) -> Span:
@@ -956,7 +1104,7 @@ def _has_content(
         pieces.append(text[pos : m.start])
         pos = m.end
     pieces.append(text[pos:end])
-    return bool("".join(pieces).strip())
+    return bool("".join(pieces).strip(_BLANK))
 
 
 def _fallback_offset(text: str, span: Span, occurrences: Sequence[_Mark]) -> int:
@@ -997,6 +1145,8 @@ def _build_tree(
     text: str,
     markers: Sequence[Marker],
     title_values: Sequence[str],
+    original_titles: Sequence[str],
+    protected_text: str,
     marks: Sequence[_Mark],
     stray: Sequence[tuple[int, int]],
     atoms: dict[int, _Mark],
@@ -1024,6 +1174,7 @@ def _build_tree(
 
     stack: list[list[_Node]] = [[]]
     open_ids: list[int] = []
+    open_marks: list[_Mark] = []
     pos = 0
     for start, _rank, end, action, ident in events:
         if start > pos:
@@ -1032,10 +1183,16 @@ def _build_tree(
         if action == "open":
             stack.append([])
             open_ids.append(ident)
+            open_marks.append(accepted[ident][0])
         elif action == "close":
             children = _merge_texts(stack.pop())
             assert open_ids.pop() == ident
-            stack[-1].append(_span_node(_span(markers, ident), children, title_values))
+            span = _span(markers, ident)
+            node = _span_node(span, children, title_values, original_titles)
+            source = re.search(f"<{ident}> (.*) </{ident}>", protected_text)
+            translated = text[open_marks.pop().end : start]
+            same = source is not None and source.group(1).split() == translated.split()
+            stack[-1].append(replace(node, untranslated=same))
         elif action == "atom":
             stack[-1].append(_atom_node(_placeholder(markers, ident)))
         elif action == "drop" and text[end : end + 1] in ("", *".,;:!?…)"):
@@ -1048,7 +1205,7 @@ def _build_tree(
             if isinstance(item, Placeholder):
                 node = _atom_node(item)
             else:
-                node = _Atom(item.fallback, "", item.label)
+                node = _Atom(item.kind, item.fallback, "", item.label)
             gap = " " if text[start : start + 1].isalnum() else ""
             stack[-1].extend([_Text(" "), node, _Text(gap)])
     if pos < len(text):
@@ -1058,17 +1215,22 @@ def _build_tree(
 
 
 def _atom_node(item: Placeholder) -> _Atom:
-    return _Atom(item.markdown, item.text, item.label)
+    return _Atom(item.kind, item.markdown, item.text, item.label)
 
 
-def _span_node(span: Span, children: Sequence[_Node], title_values: Sequence[str]) -> _Span:
+def _span_node(
+    span: Span, children: Sequence[_Node], titles: Sequence[str], original: Sequence[str]
+) -> _Span:
+    retitled = span.title is not None and titles[span.title] != original[span.title]
     return _Span(
         span.kind,
         tuple(children),
         href=span.href,
-        title=None if span.title is None else title_values[span.title],
+        title=None if span.title is None else titles[span.title],
         ref=span.ref,
         ref_suffix=span.ref_suffix,
+        written=span.written,
+        destination="" if retitled else span.destination,
         opening=span.opening,
         closing=span.closing,
         glued_before=span.glued_before,
@@ -1137,7 +1299,7 @@ def _expected_events(nodes: Sequence[_Node]) -> list[_Event]:
         if isinstance(node, _Text):
             events.append(("d", node.text))
         elif isinstance(node, _Atom):
-            events.extend(_html_events(_render_inline_raw(node.markdown, stages=_CHECK_STAGES)))
+            events.extend(_html_events(_render_inline_raw(node.markdown, check=())))
         elif node.kind in ("em", "strong"):
             events.append(("s", node.kind, ()))
             events.extend(_expected_events(node.children))
@@ -1147,7 +1309,7 @@ def _expected_events(nodes: Sequence[_Node]) -> list[_Event]:
             events.extend(_expected_events(node.children))
             events.extend(_html_events(node.closing))
         else:
-            target = _ref_href(node.ref) if node.ref is not None else html.unescape(node.href)
+            target = html.unescape(_ref_href(node.ref) if node.ref is not None else node.href)
             attrs = [("title", node.title)] if node.title is not None else []
             if node.kind == "link":
                 events.append(("s", "a", _norm_attrs([("href", target), *attrs])))
@@ -1160,16 +1322,12 @@ def _expected_events(nodes: Sequence[_Node]) -> list[_Event]:
     return events
 
 
-# Attribute lists and abbreviations act across neighbours; the check compares inline syntax only.
-_CHECK_STAGES = ("inline", "unescape")
-
-
 def _ref_href(ref: str) -> str:
     return "tp-ref:" + ref.lower()
 
 
 def _renders_as(md_line: str, nodes: Sequence[_Node], references: Collection[str]) -> bool:
-    actual = _html_events(_render_inline_raw(md_line, references, _CHECK_STAGES))
+    actual = _html_events(_render_inline_raw(md_line, check=references))
     return _normalize(actual) == _normalize(_expected_events(nodes))
 
 
@@ -1227,17 +1385,20 @@ def to_html(markdown_text: str) -> str:
     return _sanitize(_markdown().convert(markdown_text))
 
 
-def _render_inline_raw(
-    md_line: str, references: Collection[str] = (), stages: Sequence[str] | None = None
-) -> str:
-    """Paragraph-text rendering; ``stages`` names the tree processors to run (None: all)."""
+def _render_inline_raw(md_line: str, check: Collection[str] | None = None) -> str:
+    """Render as paragraph text.  With ``check`` (reference ids to treat as defined) only the
+    inline stage runs and footnote references stay raw: the self-check compares inline syntax,
+    not attribute lists or abbreviations that act across neighbours."""
     md = _markdown()
-    for ref in references:
-        md.references[ref.lower()] = (_ref_href(ref), None)
+    processors = list(md.treeprocessors)
+    if check is not None:
+        for ref in check:
+            md.references[ref.lower()] = (_ref_href(ref), None)
+        md.inlinePatterns.register(_FootnoteReference(_FOOTNOTE_RE, md), "footnote", 175)
+        processors = [md.treeprocessors["inline"], md.treeprocessors["unescape"]]
     root = etree.Element("div")
     p = etree.SubElement(root, "p")
     p.text = md_line
-    processors = md.treeprocessors if stages is None else [md.treeprocessors[n] for n in stages]
     for processor in processors:
         new_root = processor.run(root)
         if new_root is not None:
@@ -1270,7 +1431,7 @@ class _TextCollector(HTMLParser):
         self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if self.stack:
+        if self.stack and tag not in _VOID_TAGS:
             self.stack.pop()
         self.parts.append(" ")
 
@@ -1286,4 +1447,4 @@ def plain(md: str) -> str:
     collector.feed(to_html(md))
     collector.close()
     text = _EMAIL_RE.sub(" ", _URL_RE.sub(" ", "".join(collector.parts)))
-    return " ".join(text.split())
+    return re.sub(r" (?=[.,;:!?])", "", " ".join(text.split()))
