@@ -159,6 +159,8 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: no mark
+            line = (match.group(1) or "")[: exc.position].count("\n") + 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ArticleError(path, f"front matter is not valid YAML: {problem}", line) from None
     if not isinstance(meta, dict):
@@ -181,7 +183,18 @@ def _meta_string(meta: dict[str, Any], key: str, path: Path, text: str) -> str:
             f"front matter '{key}' must be text, got {type(value).__name__}",
             _key_line(text, key),
         )
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    result = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if bad := _NOT_TEXT.search(result):
+        # Only YAML escapes ("\x1b", "\ud800") get them here; XML feeds cannot hold them.
+        raise ArticleError(
+            path,
+            f"front matter '{key}' contains U+{ord(bad.group()):04X}, which is not text",
+            _key_line(text, key),
+        )
+    return result
+
+
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _key_line(text: str, key: str) -> int | None:

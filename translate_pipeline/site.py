@@ -136,7 +136,8 @@ class Journal:
         self.path = path
         self.entries: dict[str, dict] = {}
         if path.exists():
-            for line in path.read_text("utf-8", errors="replace").splitlines():
+            # split("\n"), not splitlines(): records hold U+2028 and U+0085 unescaped.
+            for line in path.read_text("utf-8", errors="replace").split("\n"):
                 try:
                     record = json.loads(line)
                     self.entries[record["source"]] = record
@@ -362,6 +363,8 @@ def _check_date(article: Article, text: str) -> None:
 
 
 def _load_glossary(options: Options, report: Report) -> tuple[Glossary, bytes]:
+    if not options.glossaries.exists():  # no glossaries/ folder: no glossary
+        return Glossary(()), b""
     try:
         glossary = load_glossary(options.glossaries)
     except GlossaryError as exc:
@@ -369,7 +372,7 @@ def _load_glossary(options: Options, report: Report) -> tuple[Glossary, bytes]:
     files = (
         sorted(p for p in options.glossaries.glob("*") if p.is_file())
         if options.glossaries.is_dir()
-        else []
+        else [options.glossaries]  # one file: its edits must rebuild too
     )
     return glossary, b"".join(p.read_bytes() for p in files)
 
@@ -644,14 +647,29 @@ def _page(article: Article, plans: list[Planned], entries: list[Entry]) -> rende
         ),
         en=render.Version(
             "en",
-            english.get(article.title, article.title),
-            english.get(article.description, article.description),
+            _plain_english(by_source.get(article.title), article.title),
+            _plain_english(by_source.get(article.description), article.description),
             markup.to_html(en_body),
             markup.plain(en_body),
         ),
         rows=tuple(rows),
         machine_translated=any(e.origin == memory.MACHINE or e.fuzzy for e in entries),
     )
+
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]|])|&(lt|amp|nbsp);")
+_UNESCAPED = {"lt": "<", "amp": "&", "nbsp": "\xa0"}
+
+
+def _plain_english(entry: Entry | None, german: str) -> str:
+    """Title and description are plain text on both pages, but the machine's English is
+    inline Markdown in which the German's literal characters are escaped (`\\[`, `&lt;`):
+    undo that, or readers see the backslashes and entities."""
+    if entry is None:
+        return german
+    if entry.origin != memory.MACHINE and entry.display == entry.target:
+        return entry.display  # a person's (or a copied) text, shown as written
+    return _MARKDOWN_ESCAPE.sub(lambda m: m.group(1) or _UNESCAPED[m.group(2)], entry.display)
 
 
 def _row_note(entries: list[Entry]) -> str:
