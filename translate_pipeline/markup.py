@@ -25,6 +25,7 @@ such as ``<3`` or ``3/>``.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -576,8 +577,20 @@ def _plain_text(nodes: Sequence[_Node]) -> str:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _shared_protect_markdown(references: frozenset[str]) -> markdown.Markdown:
+    """Building a Markdown instance costs far more than parsing one line with it."""
+    return _protect_markdown(references)
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_markdown() -> markdown.Markdown:
+    return _markdown()
+
+
 def _parse(md_line: str, references: Collection[str] = ()) -> list[_Node]:
-    md = _protect_markdown(references)
+    md = _shared_protect_markdown(frozenset(references))
+    md.reset()
     return _attribute_lists(_walk(_inline_tree(md, md_line.replace("\n", " ")), md, False), True)
 
 
@@ -1382,7 +1395,7 @@ def _sanitize(fragment: str) -> str:
 
 def to_html(markdown_text: str) -> str:
     """Render a whole article; sanitized because articles may carry arbitrary inline HTML."""
-    return _sanitize(_markdown().convert(markdown_text))
+    return _sanitize(_shared_markdown().reset().convert(markdown_text))
 
 
 def _render_inline_raw(md_line: str, check: Collection[str] | None = None) -> str:
