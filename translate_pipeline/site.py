@@ -315,8 +315,7 @@ class _Source:
     memory_path: Path
 
 
-def _sources(options: Options, glossary_bytes: bytes, report: Report) -> list[_Source]:
-    code = _code_fingerprint() + (options.base_url or "").encode()
+def _sources(options: Options, glossary_bytes: bytes, code: bytes, report: Report) -> list[_Source]:
     sources = []
     for path in find_articles(options.content):
         display = path if not path.is_absolute() else path
@@ -362,6 +361,26 @@ def _check_date(article: Article, text: str) -> None:
         )
 
 
+def _load_german(
+    source: _Source, report: Report, slugs: dict[str, Path], languages: dict[Path, str]
+) -> tuple[Article, Memory] | None:
+    """An article that reads, owns its slug and is German; otherwise reported, None.
+    The detected language is kept in `languages` so pass 2 does not detect again."""
+    loaded = _load(source, report)
+    if loaded is None:
+        return None
+    article, mem = loaded
+    if not _claim_slug(slugs, article.slug, source.display, report):
+        return None
+    lang = languages[source.display] = article_language(article, mem)
+    if lang != "de":
+        report.skipped.append(
+            f"{source.display}: article is not German (detected '{lang}'), not translated"
+        )
+        return None
+    return article, mem
+
+
 def _load_glossary(options: Options, report: Report) -> tuple[Glossary, bytes]:
     if not options.glossaries.exists():  # no glossaries/ folder: no glossary
         return Glossary(()), b""
@@ -393,8 +412,9 @@ def build(
         glossary, glossary_bytes = _load_glossary(options, report)
         state = _load_state(options.out)
         journal = Journal(options.translations / ".journal.jsonl")
-        sources = _sources(options, glossary_bytes, report)
-        code_ok = state.get("code") == _fingerprint(_code_fingerprint())
+        code = _code_fingerprint() + (options.base_url or "").encode()
+        sources = _sources(options, glossary_bytes, code, report)
+        code_ok = state.get("code") == _fingerprint(code)
 
         # Pass 1: what must the machine translate?
         pending: dict[str, None] = {}
@@ -407,18 +427,10 @@ def build(
                 # Unchanged: nothing to translate; a slug conflict is reported once, here.
                 _claim_slug(slugs, cached["summary"]["slug"], source.display, report)
                 continue
-            loaded = _load(source, report)
+            loaded = _load_german(source, report, slugs, languages)
             if loaded is None:
                 continue
             article, mem = loaded
-            if not _claim_slug(slugs, article.slug, source.display, report):
-                continue
-            lang = languages[source.display] = article_language(article, mem)
-            if lang != "de":
-                report.skipped.append(
-                    f"{source.display}: article is not German (detected '{lang}'), not translated"
-                )
-                continue
             for plan in plan_article(
                 article, mem, _article_glossary(glossary, article), lang_cache
             ):
@@ -441,7 +453,7 @@ def build(
         # Pass 2: settle memories, write PO files, render pages.
         output = Output(options.out)
         summaries = []
-        new_state: dict = {"code": _fingerprint(_code_fingerprint()), "articles": {}}
+        new_state: dict = {"code": _fingerprint(code), "articles": {}}
         seen_slugs: set[str] = set()
         for source in sources:
             cached = state.get("articles", {}).get(str(source.display))
@@ -483,12 +495,7 @@ def build(
             summaries.append(summary)
             po_bytes = source.memory_path.read_bytes()
             new_state["articles"][str(source.display)] = {
-                "fingerprint": _fingerprint(
-                    source.data,
-                    po_bytes,
-                    glossary_bytes,
-                    _code_fingerprint() + (options.base_url or "").encode(),
-                ),
+                "fingerprint": _fingerprint(source.data, po_bytes, glossary_bytes, code),
                 "files": sorted(files),
                 "summary": summary.__dict__,
             }
@@ -702,15 +709,11 @@ def check(options: Options) -> Report:
     report = Report()
     glossary, _ = _load_glossary(options, report)
     slugs: dict[str, Path] = {}
-    for source in _sources(options, b"", report):
-        loaded = _load(source, report)
+    for source in _sources(options, b"", b"", report):
+        loaded = _load_german(source, report, slugs, {})
         if loaded is None:
             continue
         article, mem = loaded
-        if not _claim_slug(slugs, article.slug, source.display, report):
-            continue
-        if article_language(article, mem) != "de":
-            continue
         article_glossary = _article_glossary(glossary, article)
         plans = plan_article(article, mem, article_glossary, {})
         report.articles += 1
