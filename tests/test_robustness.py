@@ -853,8 +853,9 @@ def test_interrupted_build_loses_nothing_and_the_next_one_resumes(
     if sig == signal.SIGKILL:
         assert process.returncode == -signal.SIGKILL
     else:
-        # Ctrl+C: click's "Aborted!", exit 1 (failed, nothing published), no traceback.
-        assert process.returncode == site.EXIT_FAILED, stderr
+        # Ctrl+C: exit 130, one line saying what was kept, no traceback.
+        assert process.returncode == 130, stderr
+        assert "interrupted; site/ is unchanged" in stderr
         assert "Traceback" not in stderr
     # The published site is exactly the old one; no staging folder was left to publish.
     assert snapshot(project.site) == old_site

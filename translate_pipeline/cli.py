@@ -5,6 +5,7 @@ Exit codes (also in the README):
   1  failed, nothing published (or `check` found problems)
   2  the de→en model is not installed and could not be installed
   3  partial: some input was skipped (each named on stderr); the rest was published
+  130  interrupted (Ctrl+C): nothing published; the next build reuses finished work
 """
 
 from __future__ import annotations
@@ -116,6 +117,13 @@ def build(
     except site.BuildError as exc:
         progress.close()
         _fail(str(exc), exc.code)
+    except KeyboardInterrupt:
+        progress.close()
+        _fail(
+            "interrupted; site/ is unchanged and finished translations are kept for the "
+            "next build",
+            130,
+        )
     progress.close()
     for line in [*report.errors, *report.skipped]:
         click.echo(f"error: {line}", err=True)

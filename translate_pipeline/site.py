@@ -75,7 +75,6 @@ class Report:
 
     articles: int = 0
     reused_articles: int = 0
-    units_translated: int = 0
     units_reused: int = 0
     glossary_hits: int = 0
     sentences: int = 0
