@@ -241,3 +241,51 @@ def test_frozen_build_fails_without_writing_when_a_block_is_missing(project: Pat
     assert result.exit_code == 1
     assert "--frozen: 5 unit(s) have no current translation" in result.stderr
     assert not (project / "site").exists() and not (project / "translations").exists()
+
+
+def test_article_glossary_overrides_the_global_one(project: Path) -> None:
+    edit(
+        project / "content/news.md",
+        "date: 2025-03-16\n",
+        "date: 2025-03-16\nglossary:\n  - {de: Kiew, en: Kiev}\n",
+    )
+    build()
+    english = (project / "site/en/news/index.html").read_text("utf-8")
+    assert "in Kiev nots." in english and "Kyiv" not in english  # "nichts": prefix of "nicht"
+    assert check() == (0, "")
+
+
+def test_restored_paragraph_gets_its_human_translation_back(project: Path) -> None:
+    build()
+    po_path = project / "translations/de-en/news.po"
+    source = "Der Kremlchef sagte gestern in Kiew nichts."
+    human_edit(po_path, source, "Yesterday the Kremlin chief said nothing in Kyiv.")
+    build()
+    original = (project / "content/news.md").read_text("utf-8")
+    edit(project / "content/news.md", source + "\n", "")
+    build()
+    assert "#~ msgid" in po_path.read_text("utf-8")  # kept as obsolete
+    (project / "content/news.md").write_text(original, encoding="utf-8")
+    assert source not in build()["translated_units"]
+    english = (project / "site/en/news/index.html").read_text("utf-8")
+    assert "Yesterday the Kremlin chief said nothing in Kyiv." in english
+
+
+def test_machine_entry_flagged_by_an_editor_stays_flagged(project: Path) -> None:
+    build()
+    po_path = project / "translations/de-en/news.po"
+    source = "Der Präsident sagte heute, Russland ist nicht im Krieg."
+    po = polib.pofile(str(po_path))
+    po.find(source).flags.append("fuzzy")
+    po.save()
+    assert build()["translated_units"] == []
+    assert "fuzzy" in polib.pofile(str(po_path)).find(source).flags
+    code, out = check()
+    assert code == 1 and "marked as needing review (fuzzy)" in out
+
+
+def test_renamed_article_warns_about_its_old_memory(project: Path) -> None:
+    build()
+    (project / "content/news.md").rename(project / "content/nachrichten.md")
+    result = CliRunner().invoke(main, ["build"], catch_exceptions=False)
+    assert "translations/de-en/news.po: no article uses this translation memory" in result.stderr

@@ -460,11 +460,9 @@ def test_two_articles_with_one_slug_neither_overwrites_the_other(project: Projec
     assert_slug_held_by_a(project)
 
 
-def test_slug_taken_by_a_new_article_is_reported_once_and_keeps_the_old_memory(
-    project: Project,
-) -> None:
-    """b was published under the slug; a (first in path order, as in a fresh build) now
-    claims it. b is reported once, and its translation memory stays."""
+def test_published_slug_is_not_taken_over_by_a_new_article(project: Project) -> None:
+    """b was published under the slug; a (first in path order) now claims it. The live
+    URL keeps showing b; a is reported once, and b's translation memory stays."""
     write_good(project)
     project.write("b.md", SLUG_B)
     assert build().exit_code == site.EXIT_OK
@@ -474,9 +472,15 @@ def test_slug_taken_by_a_new_article_is_reported_once_and_keeps_the_old_memory(
     built = build()
 
     assert built.exit_code == site.EXIT_PARTIAL
-    assert built.errors == [f"error: {SLUG_CONFLICT}"]
-    assert_slug_held_by_a(project)
+    assert built.errors == [
+        "error: content/a.md: slug 'bericht' is already used by content/b.md; set a "
+        "different 'slug:' in its front matter (not built)"
+    ]
+    assert project.published() == {"bericht", "gut-eins", "gut-zwei"}
+    page = project.page("de", "bericht").read_text("utf-8")
+    assert "Die Bahn fuhr" in page and "Der Präsident sagte heute nicht" not in page
     assert (project.translations / "b.po").read_bytes() == b_memory
+    assert not (project.translations / "a.po").exists()
 
 
 @pytest.mark.parametrize(
@@ -771,12 +775,13 @@ def test_journal_keeps_records_with_unicode_line_separators(tmp_path: Path) -> N
     path = tmp_path / ".journal.jsonl"
     sources = ["Der Krieg\u2028heute", "Der\x85Frieden", "Der Kanzler\u2029sagte", "Ende\x0b"]
     site.Journal(path).add(
-        [{"source": s, "target": s, "model": "m", "problems": []} for s in sources]
+        [{"source": s, "glossary": [], "target": s, "model": "m", "problems": []} for s in sources]
     )
     with open(path, "a", encoding="utf-8") as handle:
         handle.write('{"source": "cut sho')  # a record the kill cut short
 
-    assert sorted(site.Journal(path).entries) == sorted(sources)
+    reloaded = site.Journal(path).entries
+    assert sorted(reloaded) == sorted(site.journal_key(s, ()) for s in sources)
 
 
 # Runs the CLI's `main` as the console script does, with smaller translation waves so a

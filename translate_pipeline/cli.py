@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from translate_pipeline import articles, glossary, inspect, models, site
+from translate_pipeline import articles, dates, glossary, inspect, models, site
 
 
 class _Progress:
@@ -108,6 +108,8 @@ def build(
     )
     if not content.exists():
         _fail(f"{content}: no such folder", site.EXIT_FAILED)
+    if base_url and not base_url.startswith(("http://", "https://")):
+        _fail(f"--base-url must be an absolute http(s) URL, got {base_url!r}", site.EXIT_FAILED)
     progress = _Progress(enabled=not quiet and not as_json and sys.stderr.isatty())
     started = time.monotonic()
     try:
@@ -120,8 +122,7 @@ def build(
     except KeyboardInterrupt:
         progress.close()
         _fail(
-            "interrupted; site/ is unchanged and finished translations are kept for the "
-            "next build",
+            "interrupted; site/ is unchanged and finished translations are kept for the next build",
             130,
         )
     progress.close()
@@ -155,6 +156,8 @@ def build(
 def check(content: Path, translations: Path, glossaries: Path, as_json: bool) -> None:
     """Exit 0 when every block has a current, reviewed translation; 1 otherwise."""
     options = site.Options(content=content, translations=translations, glossaries=glossaries)
+    if not content.exists():
+        _fail(f"{content}: no such folder", site.EXIT_FAILED)
     try:
         report = site.check(options)
     except site.BuildError as exc:
@@ -181,7 +184,7 @@ def import_(source: Path, content: Path, force: bool) -> None:
     """Turn a scraped plain-text article into content/<slug>.md."""
     try:
         markdown = articles.import_plain_text(articles.read_text(source), source)
-        articles.parse_article(source.with_suffix(".md"), markdown, source)
+        article = articles.parse_article(source.with_suffix(".md"), markdown, source)
     except articles.ArticleError as exc:
         _fail(str(exc), site.EXIT_FAILED)
     target = content / f"{articles.slugify(source.stem)}.md"
@@ -190,6 +193,13 @@ def import_(source: Path, content: Path, force: bool) -> None:
     content.mkdir(parents=True, exist_ok=True)
     target.write_text(markdown, encoding="utf-8")
     click.echo(str(target))
+    parsed = dates.parse_date(article.date) if article.date else None
+    if parsed is not None and parsed.year is None:
+        click.echo(
+            f"warning: {target}: date '{article.date}' has no year; add it, feeds and "
+            "sorting need one",
+            err=True,
+        )
 
 
 @main.command("inspect")
@@ -232,6 +242,11 @@ def models_list() -> None:
 def models_install(args: tuple[str, ...]) -> None:
     """`install de en` downloads from the Argos index; `install FILE.argosmodel` is offline."""
     try:
+        if len(args) == 1 and not Path(args[0]).is_file():
+            raise click.UsageError(
+                f"{args[0]}: no such file; give FROM TO language codes (de en) or an "
+                ".argosmodel file"
+            )
         if len(args) == 1:
             package = models.install_from_file(Path(args[0]))
         elif len(args) == 2:
@@ -264,7 +279,7 @@ def glossary_() -> None:
 
 
 @glossary_.command("lint")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def glossary_lint(paths: tuple[Path, ...]) -> None:
     """`file:line: message` for every problem; exit 1 if there is one."""
     problems = glossary.lint(list(paths) or [Path("glossaries")])

@@ -37,8 +37,11 @@ class EngineSettings:
 def choose_device(requested: str = "auto") -> tuple[str, str]:
     """Device and compute type: CUDA when CTranslate2 sees a GPU, else int8 on the CPU."""
     device = requested
+    gpus = ctranslate2.get_cuda_device_count()
     if requested == "auto":
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        device = "cuda" if gpus > 0 else "cpu"
+    elif requested == "cuda" and gpus == 0:
+        raise ModelError("--device cuda: CTranslate2 sees no CUDA device here; use --device auto")
     supported = ctranslate2.get_supported_compute_types(device)
     preferences = ("int8_float16", "float16", "int8") if device == "cuda" else ("int8", "float32")
     compute_type = next((c for c in preferences if c in supported), "default")

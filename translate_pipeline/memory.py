@@ -95,7 +95,12 @@ class Memory:
     metadata: dict[str, str] = field(default_factory=dict)
 
     def get(self, source: str) -> Entry | None:
-        return self.entries.get(source)
+        """The entry for `source`; a human one kept as obsolete comes back when its
+        German does (a paragraph deleted, then restored)."""
+        found = self.entries.get(source)
+        if found is None:
+            found = next((e for e in self.obsolete if e.source == source), None)
+        return found
 
     def closest_human(self, source: str, used: set[str]) -> Entry | None:
         """The human entry no longer in use whose German is most like `source`,

@@ -127,6 +127,11 @@ def build_lock(out: Path) -> Iterator[None]:
         yield
 
 
+def journal_key(source: str, signature: Sequence[str]) -> str:
+    """The same German under another article's glossary is another translation."""
+    return source + "\x1f" + "; ".join(signature)
+
+
 class Journal:
     """Machine translations finished in this run, appended as they complete, so a
     killed build's work is reused by the next one. Merged into PO files, then removed."""
@@ -139,7 +144,7 @@ class Journal:
             for line in path.read_text("utf-8", errors="replace").split("\n"):
                 try:
                     record = json.loads(line)
-                    self.entries[record["source"]] = record
+                    self.entries[journal_key(record["source"], record.get("glossary", ()))] = record
                 except (json.JSONDecodeError, KeyError, TypeError):
                     continue  # a line cut short by a kill
 
@@ -148,7 +153,7 @@ class Journal:
         with open(self.path, "a", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-                self.entries[record["source"]] = record
+                self.entries[journal_key(record["source"], record["glossary"])] = record
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -271,8 +276,9 @@ def plan_article(
                 )
                 used.add(orphan.source)
         if entry is not None:
-            needs = (entry.origin == memory.MACHINE and entry.glossary != signature) or (
-                entry.fuzzy and not entry.machine_target
+            machine = entry.origin == memory.MACHINE
+            needs = (machine and not entry.fuzzy and entry.glossary != signature) or (
+                not machine and entry.fuzzy and not entry.machine_target
             )
             plans.append(Planned(unit, entry, needs, entry.lang, signature))
             continue
@@ -293,7 +299,7 @@ def settle(plan: Planned, journal: Journal, model: str) -> Entry:
         return plan.entry
     if plan.entry is None and not plan.needs_machine:
         return Entry(plan.unit.text, plan.unit.text, memory.COPY, lang=plan.lang)
-    record = journal.entries[plan.unit.text]
+    record = journal.entries[journal_key(plan.unit.text, plan.signature)]
     if plan.entry is not None and plan.entry.origin == memory.HUMAN:
         return Entry(**{**plan.entry.__dict__, "machine_target": record["target"]})
     notes = [p for p in record.get("problems", []) if not p.startswith("glossary target")]
@@ -374,14 +380,19 @@ def _load_german(
     lang = languages[source.display] = article_language(article, mem)
     if lang != "de":
         report.skipped.append(
-            f"{source.display}: article is not German (detected '{lang}'), not translated"
+            f"{source.display}: article is not German (detected '{lang}'), not translated; "
+            "set 'lang: de' in its front matter if it is"
         )
         return None
     return article, mem
 
 
 def _load_glossary(options: Options, report: Report) -> tuple[Glossary, bytes]:
-    if not options.glossaries.exists():  # no glossaries/ folder: no glossary
+    if not options.glossaries.exists():
+        report.warnings.append(
+            f"{options.glossaries}: no glossary folder here; building without a glossary "
+            "(run from the project folder or pass --glossaries)"
+        )
         return Glossary(()), b""
     try:
         glossary = load_glossary(options.glossaries)
@@ -416,10 +427,17 @@ def build(
         code_ok = state.get("code") == _fingerprint(code)
 
         # Pass 1: what must the machine translate?
-        pending: dict[str, None] = {}
+        pending: dict[str, tuple[str, Glossary]] = {}
         lang_cache: dict[str, str] = {}
         languages: dict[Path, str] = {}
-        slugs: dict[str, Path] = {}
+        # A slug keeps the article it was published with: a new file cannot take
+        # over a live URL.
+        present = {str(source.display) for source in sources}
+        slugs: dict[str, Path] = {
+            cached["summary"]["slug"]: Path(path)
+            for path, cached in sorted(state.get("articles", {}).items())
+            if path in present
+        }
         for source in sources:
             cached = state.get("articles", {}).get(str(source.display))
             if code_ok and cached and cached["fingerprint"] == source.fingerprint:
@@ -430,11 +448,11 @@ def build(
             if loaded is None:
                 continue
             article, mem = loaded
-            for plan in plan_article(
-                article, mem, _article_glossary(glossary, article), lang_cache
-            ):
-                if plan.needs_machine and plan.unit.text not in journal.entries:
-                    pending[plan.unit.text] = None
+            article_glossary = _article_glossary(glossary, article)
+            for plan in plan_article(article, mem, article_glossary, lang_cache):
+                key = journal_key(plan.unit.text, plan.signature)
+                if plan.needs_machine and key not in journal.entries:
+                    pending[key] = (plan.unit.text, article_glossary)
 
         model_name = ""
         if pending:
@@ -448,12 +466,11 @@ def build(
                 raise BuildError("no translation engine", EXIT_NO_MODEL)
             model_name = f"{engine.package.name} {engine.package.version}"
             report.model = model_name
-            _translate_pending(list(pending), glossary, engine, journal, report, progress)
+            _translate_pending(list(pending.values()), engine, journal, report, progress)
         # Pass 2: settle memories, write PO files, render pages.
         output = Output(options.out)
         summaries = []
         new_state: dict = {"code": _fingerprint(code), "articles": {}}
-        seen_slugs: set[str] = set()
         for source in sources:
             cached = state.get("articles", {}).get(str(source.display))
             if (
@@ -462,9 +479,8 @@ def build(
                 and cached["fingerprint"] == source.fingerprint
                 and (all((options.out / f).exists() for f in cached["files"]))
             ):
-                if cached["summary"]["slug"] in seen_slugs:
+                if slugs.get(cached["summary"]["slug"]) != source.display:
                     continue
-                seen_slugs.add(cached["summary"]["slug"])
                 output.keep(cached["files"])
                 summaries.append(render.Summary(**cached["summary"]))
                 new_state["articles"][str(source.display)] = cached
@@ -476,9 +492,8 @@ def build(
                 continue
             article, mem = loaded
             lang = languages.get(source.display) or article_language(article, mem)
-            if article.slug in seen_slugs or lang != "de":
+            if slugs.get(article.slug) != source.display or lang != "de":
                 continue
-            seen_slugs.add(article.slug)
             article_glossary = _article_glossary(glossary, article)
             plans = plan_article(article, mem, article_glossary, lang_cache)
             entries = [settle(plan, journal, model_name) for plan in plans]
@@ -504,6 +519,13 @@ def build(
         output.put(STATE_FILE, json.dumps(new_state, indent=1, sort_keys=True).encode())
         report.files_written = output.commit()
         journal.remove()
+        used = {source.memory_path for source in sources}
+        for orphan in sorted(options.translations.rglob("*.po")):
+            if orphan not in used:
+                report.warnings.append(
+                    f"{orphan}: no article uses this translation memory any more; if the "
+                    "article was renamed, rename this file the same way to keep its work"
+                )
     return report
 
 
@@ -527,8 +549,7 @@ def _load_state(out: Path) -> dict:
 
 
 def _translate_pending(
-    units: list[str],
-    glossary: Glossary,
+    pending: list[tuple[str, Glossary]],
     engine: Engine,
     journal: Journal,
     report: Report,
@@ -537,15 +558,15 @@ def _translate_pending(
     """Translate in waves of a few hundred sentences: each wave is one globally
     length-sorted engine call, and its results reach the journal before the next."""
     model = f"{engine.package.name} {engine.package.version}"
-    sentence_counts = [len(translate.prepare(u, glossary).sentences) for u in units]
+    sentence_counts = [len(translate.prepare(u, g).sentences) for u, g in pending]
     total = sum(sentence_counts)
     done = 0
-    wave: list[str] = []
+    wave: list[tuple[str, Glossary]] = []
     wave_sentences = 0
-    for index, (unit, count) in enumerate(zip(units, sentence_counts)):
-        wave.append(unit)
+    for index, (item, count) in enumerate(zip(pending, sentence_counts)):
+        wave.append(item)
         wave_sentences += count
-        if wave_sentences < WAVE_SENTENCES and index + 1 < len(units):
+        if wave_sentences < WAVE_SENTENCES and index + 1 < len(pending):
             continue
         base = done
 
@@ -553,16 +574,25 @@ def _translate_pending(
             if progress:
                 progress(min(total, base + finished), total)
 
+        units = [unit for unit, _ in wave]
         results = translate.translate_units(
-            wave, glossary, lambda sentences: engine.translate(sentences, wave_progress)
+            units,
+            [g for _, g in wave],
+            lambda sentences: engine.translate(sentences, wave_progress),
         )
         journal.add(
             [
-                {"source": u, "target": r.target, "model": model, "problems": r.problems}
-                for u, r in zip(wave, results)
+                {
+                    "source": unit,
+                    "glossary": list(result.glossary),
+                    "target": result.target,
+                    "model": model,
+                    "problems": result.problems,
+                }
+                for unit, result in zip(units, results)
             ]
         )
-        report.translated_units.extend(wave)
+        report.translated_units.extend(units)
         done += wave_sentences
         report.sentences += wave_sentences
         wave, wave_sentences = [], 0
@@ -612,8 +642,10 @@ def _problems(
     place), which are worth a look but do not make a translation wrong."""
     for plan, entry in zip(plans, entries):
         where = f"{path}:{plan.unit.line}: {plan.unit.where}"
-        if entry.fuzzy:
+        if entry.fuzzy and entry.origin == memory.HUMAN:
             yield f"{where}: human translation needs review (the German changed)"
+        elif entry.fuzzy:
+            yield f"{where}: marked as needing review (fuzzy) in the translation memory"
         if entry.origin == memory.COPY:
             continue
         for note in entry.notes if notes else ():
@@ -791,7 +823,11 @@ def glossary_trial(text: str, glossary: Glossary, options: Options) -> str:
     matches = translate.glossary_matches(text, glossary)
     lines = [f"{len(matches)} glossary match(es):"]
     lines.extend(f"  {m.source!r} → {m.target!r}  ({m.entry.file}:{m.entry.line})" for m in matches)
-    engine = engine_factory(options, None)()
+    try:
+        engine = engine_factory(options, None)()
+    except BuildError as exc:
+        lines.append(f"English: not available ({str(exc).splitlines()[0]})")
+        raise BuildError("\n".join(lines), exc.code) from None
     result = translate.translate_units([text], glossary, engine.translate)[0]
     lines.append(f"English: {result.target}")
     lines.extend(f"  problem: {p}" for p in result.problems)

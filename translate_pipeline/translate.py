@@ -75,10 +75,14 @@ def _inject(text: str, matches: Sequence[Match]) -> str:
     return "".join(out)
 
 
-def translate_units(units: Sequence[str], glossary: Glossary, translate: Translate) -> list[Result]:
+def translate_units(
+    units: Sequence[str], glossary: Glossary | Sequence[Glossary], translate: Translate
+) -> list[Result]:
     """English for every unit; all sentences go to `translate` in one call, and the
-    recovery pass (if any) in a second one."""
-    prepared = [prepare(unit, glossary) for unit in units]
+    recovery pass (if any) in a second one. `glossary` may be one per unit, as
+    articles can override the global glossary."""
+    glossaries = [glossary] * len(units) if isinstance(glossary, Glossary) else glossary
+    prepared = [prepare(unit, g) for unit, g in zip(units, glossaries)]
     flat = [s for p in prepared for s in [*p.sentences, *p.titles]]
     english = iter(translate(flat))
     per_unit: list[list[str]] = []
