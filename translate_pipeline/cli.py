@@ -154,7 +154,8 @@ def build(
 )
 @click.option("--json", "as_json", is_flag=True)
 def check(content: Path, translations: Path, glossaries: Path, as_json: bool) -> None:
-    """Exit 0 when every block has a current, reviewed translation; 1 otherwise."""
+    """Exit 0 when every block has a current translation, nothing is fuzzy and no
+    glossary target is missing; 1 with one line per problem otherwise."""
     options = site.Options(content=content, translations=translations, glossaries=glossaries)
     if not content.exists():
         _fail(f"{content}: no such folder", site.EXIT_FAILED)
