@@ -210,3 +210,20 @@ def test_build_json_summary(project: Path, argos_packages_dir: Path) -> None:
     assert code == summary["exit_code"] == 0
     assert summary["articles"] == 2
     assert "Der Präsident sagte heute, Russland ist nicht im Krieg." in summary["translated_units"]
+
+
+def test_local_images_are_published_beside_each_page(
+    project: Path, argos_packages_dir: Path
+) -> None:
+    (project / "content" / "bilder").mkdir()
+    (project / "content" / "bilder" / "karte.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    (project / "content" / "bild.md").write_text(
+        "---\ntitle: Der Präsident\n---\n\n![Karte](bilder/karte.png)\n\n![Fehlt](fehlt.png)\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("build")
+    assert code == 0
+    for version in ("de", "en", "de-en"):
+        copied = project / "site" / version / "bild" / "bilder" / "karte.png"
+        assert copied.read_bytes() == b"\x89PNG\r\n\x1a\nfake"
+    assert "content/bild.md:7: image 'fehlt.png' not found" in err

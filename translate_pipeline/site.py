@@ -503,6 +503,7 @@ def build(
             _review(source.display, plans, entries, article_glossary, report)
             page = _page(article, plans, entries)
             files = render.render_article(page, base_url=options.base_url)
+            files.update(_images(article, source, options.content, report))
             for rel, data in files.items():
                 output.put(rel, data)
             summary = render.summarize(page)
@@ -527,6 +528,30 @@ def build(
                     "article was renamed, rename this file the same way to keep its work"
                 )
     return report
+
+
+_IMAGE_SRC = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+
+
+def _images(article: Article, source: _Source, content: Path, report: Report) -> dict[str, bytes]:
+    """Local images an article shows, copied beside each of its pages so the same
+    relative `src` works in all three; a missing one is reported."""
+    root = content.resolve() if content.is_dir() else content.resolve().parent
+    found: dict[str, bytes] = {}
+    for block in article.blocks:
+        for src in _IMAGE_SRC.findall(block.markdown()):
+            if re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", src, re.I):
+                continue  # remote, absolute or data URL: not ours to copy
+            path = (source.path.parent / src).resolve()
+            if not path.is_relative_to(root) or ".." in Path(src).parts:
+                report.warnings.append(f"{source.display}: image '{src}' is outside {content}")
+                continue
+            if not path.is_file():
+                report.warnings.append(f"{source.display}:{block.line}: image '{src}' not found")
+                continue
+            for version in ("de", "en", "de-en"):
+                found[f"{version}/{article.slug}/{Path(src).as_posix()}"] = path.read_bytes()
+    return found
 
 
 def _claim_slug(slugs: dict[str, Path], slug: str, path: Path, report: Report) -> bool:
