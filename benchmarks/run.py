@@ -225,8 +225,8 @@ def throughput(package: models.Package, corpus: Sequence[str]) -> tuple[Rate, Ra
     runs.append(
         (
             "c",
-            f"per paragraph, max_batch_size 32 tokens, inter 1, intra 0, "
-            f"first {ARGOS_STYLE_SENTENCES} sentences",
+            f"per paragraph, max_batch_size 32 tokens, inter 1, intra 0 "
+            f"({ARGOS_STYLE_SENTENCES} sentences)",
             ARGOS_STYLE_SENTENCES,
             lambda: [
                 argos.translate_batch(p, max_batch_size=32, batch_type="tokens", **DECODING)
