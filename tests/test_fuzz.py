@@ -281,7 +281,7 @@ def test_generated_markdown_survives_the_pipeline(engine: Engine, doc: Doc) -> N
         rows = Page(pages["de-en"]).rows
         assert [r["kind"] for r in rows] == list(doc.kinds)
         for block, row in zip(article.blocks, rows):
-            if any(_visible(markup.plain(u)) for u in block.units):
+            if any(_visible(markup.html_prose(markup.to_html(u))) for u in block.units):
                 assert _visible(row["de"]), (block, row)
             if _visible(row["de"]):
                 assert _visible(row["en"]), (block, row)

@@ -19,8 +19,8 @@ from translate_pipeline.markup import (
     Placeholder,
     Protected,
     Span,
+    html_prose,
     inline_html,
-    plain,
     protect,
     restore,
     to_html,
@@ -505,13 +505,13 @@ def test_random_marker_damage_never_leaks_or_loses(line, data):
 # ------------------------------------------------------------------------------------------
 
 
-def test_plain_drops_markup_code_and_addresses():
+def test_html_prose_drops_markup_code_and_addresses():
     md = (
         "# Titel\n\nDer *Präsident* sagte `code()` in [Berlin](https://x.de) "
         "https://example.com und a@b.de.[^1]\n\n![Bild](x.png)\n\n[^1]: Eine Fußnote."
     )
-    assert plain(md) == "Titel Der Präsident sagte in Berlin und. Eine Fußnote."
-    assert plain("Ein Bild ![Alt](x.png) und <br /> Text.") == "Ein Bild und Text."
+    assert html_prose(to_html(md)) == "Titel Der Präsident sagte in Berlin und. Eine Fußnote."
+    assert html_prose(to_html("Ein Bild ![Alt](x.png) und <br /> Text.")) == "Ein Bild und Text."
 
 
 # ------------------------------------------------------------------------------------------

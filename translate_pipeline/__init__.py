@@ -1,2 +1,3 @@
 """translate-pipeline: German articles in, German, English and bilingual pages out."""
+
 __version__ = "0.1.0"

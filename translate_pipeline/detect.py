@@ -57,6 +57,25 @@ _FUNCTION_WORDS = {
     ),
 }
 
+# German words that other languages do not use as words of their own (so not "der", "er":
+# Danish; "es": Catalan; "die": Afrikaans; "war", "am", "man": English). Enough of them and
+# no English function words make a text German without asking langdetect (`_clearly_german`);
+# tests/test_detect.py holds them against 24 other languages.
+_TELLING = frozenset(
+    """
+    ab aber auch auf aus bei bereits bis dabei damit das dass dem den denn des diese diesem
+    dieser dieses doch dort durch ein eine einem einen einer eines für gegen habe haben hat
+    hatte heute hier ich ihr ihre im ist jetzt kann kein keine können mehr mit muss müssen
+    nach nicht noch nun nur oder schon sei sein seine seit sich sie sind soll sollen sowie um
+    und uns unter vom von vor waren wenn werden wie wir wird wurde wurden zu zum zur zwischen
+    über
+    """.split()
+)
+# How much evidence `_clearly` wants: this many telling words (and as many different ones),
+# and function words making up this share of all words.
+CLEAR_MIN_TELLING = 2
+CLEAR_MIN_SHARE = 0.15
+
 _CODE = re.compile(r"`+[^`]*`+")
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|<[a-z][a-z0-9+.-]*:[^>\s]*>", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -113,7 +132,10 @@ def detect_language(text: str) -> tuple[str, float]:
 
 def article_language(texts: list[str]) -> str:
     """Language of a whole article body, so that blocks can be judged against it."""
-    lang, _ = _detect_clean("\n".join(_strip_markup(t) for t in texts))
+    clean = "\n".join(_strip_markup(t) for t in texts)
+    if _clearly_german(_words(clean), max_english=0.2):
+        return "de"
+    lang, _ = _detect_clean(clean)
     return lang
 
 
@@ -121,21 +143,47 @@ def block_language(text: str, article_lang: str) -> str:
     """Language of one block, biased towards ``article_lang`` when the evidence is thin."""
     clean = _strip_markup(text)
     letters = _letters(clean)
-    if not letters:
+    if letters < SHORT_MIN_LETTERS:
+        return article_lang
+    words = _words(clean)
+    if letters < SHORT_BLOCK_LETTERS and not any(
+        _function_word_support(words, lang, article_lang) for lang in _FUNCTION_WORDS
+    ):
+        return article_lang  # what the rules below would conclude whatever langdetect says
+    if article_lang == "de" and _clearly_german(words, max_english=0.0):
         return article_lang
     lang, prob = _detect_clean(clean)
     if lang in (article_lang, UNDETERMINED):
         return article_lang
     if letters >= SHORT_BLOCK_LETTERS:
         return lang if prob >= LONG_MIN_PROB else article_lang
-    if letters < SHORT_MIN_LETTERS or prob < SHORT_MIN_PROB:
+    if prob < SHORT_MIN_PROB:
         return article_lang
-    return lang if _function_word_support(clean, lang, article_lang) else article_lang
+    return lang if _function_word_support(words, lang, article_lang) else article_lang
 
 
-def _function_word_support(text: str, lang: str, article_lang: str) -> bool:
-    """True if ``text`` has more function words of ``lang`` than of ``article_lang``."""
-    words = [w.lower() for w in _WORD.findall(text)]
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _function_word_support(words: list[str], lang: str, article_lang: str) -> bool:
+    """True if ``words`` has more function words of ``lang`` than of ``article_lang``."""
     own = _FUNCTION_WORDS.get(lang, frozenset())
     other = _FUNCTION_WORDS.get(article_lang, frozenset())
     return sum(w in own for w in words) > sum(w in other for w in words)
+
+
+def _clearly_german(words: list[str], max_english: float) -> bool:
+    """German beyond doubt, so langdetect (about a millisecond a block, half a second to
+    load) is not asked: several telling German function words, function words making up a
+    German share of the text, and English function words at most ``max_english`` times as
+    many as German ones. Checked against langdetect in tests/test_detect.py."""
+    telling = [w for w in words if w in _TELLING]
+    german = sum(w in _TELLING or w in _FUNCTION_WORDS["de"] for w in words)
+    english = sum(w in _FUNCTION_WORDS["en"] for w in words)
+    return (
+        len(telling) >= CLEAR_MIN_TELLING
+        and len(set(telling)) >= CLEAR_MIN_TELLING
+        and german >= CLEAR_MIN_SHARE * len(words)
+        and english <= max_english * german
+    )

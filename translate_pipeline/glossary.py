@@ -203,6 +203,7 @@ class Glossary:
                 candidates.sort(key=lambda c: c.rank)
         object.__setattr__(self, "_cs", cs)
         object.__setattr__(self, "_ci", ci)
+        object.__setattr__(self, "_find", functools.lru_cache(maxsize=4096)(self._find))
 
     def with_overrides(
         self,
@@ -222,7 +223,11 @@ class Glossary:
         return Glossary(kept + tuple(new))
 
     def find(self, text: str, protected: Iterable[tuple[int, int]] = ()) -> list[Match]:
-        """Glossary hits in ``text``, skipping Markdown code/URLs and ``protected`` spans."""
+        """Glossary hits in ``text``, skipping Markdown code/URLs and ``protected`` spans.
+        A build asks about each unit at several stages: the answer is kept (per glossary)."""
+        return list(self._find(text, tuple(protected)))
+
+    def _find(self, text: str, protected: tuple[tuple[int, int], ...]) -> tuple[Match, ...]:
         spans = _merge_spans([*markdown_protected_spans(text), *protected])
         starts = [s for s, _ in spans]
         matches: list[Match] = []
@@ -240,7 +245,7 @@ class Glossary:
                     )
                     pos = hit.end()
                     break
-        return matches
+        return tuple(matches)
 
     def _candidates(self, word: str) -> list[_Candidate]:
         cs = self._cs.get(word, [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from translate_pipeline import detect, markup, translate
+from translate_pipeline import detect, translate
 from translate_pipeline.articles import read_article
 from translate_pipeline.glossary import Glossary
 from translate_pipeline.segment import split_sentences
@@ -19,21 +19,18 @@ def inspect_file(path: Path, glossary: Glossary) -> dict[str, Any]:
     article = read_article(path)
     if article.meta.get("glossary"):
         glossary = glossary.with_overrides(article.meta["glossary"])
-    texts = [markup.plain(b.text) for b in article.blocks if b.units]
-    lang = (article.lang or detect.article_language([markup.plain(article.title), *texts]))[:2]
+    texts = [" ".join(map(translate.prose, b.units)) for b in article.blocks if b.units]
+    lang = (article.lang or detect.article_language([translate.prose(article.title), *texts]))[:2]
     blocks = []
-    for block in article.blocks:
-        if not block.units:
-            continue
+    for block, prose in zip([b for b in article.blocks if b.units], texts):
         text = block.text
-        plain = markup.plain(text)
         matches = translate.glossary_matches(text, glossary)
         blocks.append(
             {
                 "kind": _KINDS.get(block.kind, "paragraph" if block.kind != "table" else "table"),
                 "markdown_kind": block.kind,
                 "line": block.line,
-                "lang": detect.block_language(plain, lang) if translate.needs_model(text) else lang,
+                "lang": detect.block_language(prose, lang) if translate.needs_model(text) else lang,
                 "text": text,
                 "sentences": [s for unit in block.units for s in split_sentences(unit)],
                 "glossary": [{"source": m.source, "target": m.target} for m in matches],

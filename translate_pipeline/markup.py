@@ -730,7 +730,14 @@ def protect(md: str, references: Collection[str] = ()) -> Protected:
 
     ``md`` is one line of inline Markdown.  ``references`` are the link reference ids defined in
     the article; only with them can a shortcut reference ``[Text]`` survive translation.
+    Planning, glossary matching and translation all need a unit's protected form: it is
+    parsed once and shared (``Protected`` is immutable).
     """
+    return _protect(md, frozenset(references))
+
+
+@functools.lru_cache(maxsize=4096)
+def _protect(md: str, references: frozenset[str]) -> Protected:
     parts: list[str] = []
     length = 0
     offsets: list[int] = []
@@ -1398,16 +1405,24 @@ def to_html(markdown_text: str) -> str:
     return _sanitize(_shared_markdown().reset().convert(markdown_text))
 
 
+@functools.lru_cache(maxsize=2)
+def _inline_markdown(checking: bool) -> markdown.Markdown:
+    """Building a Markdown instance costs more than rendering a line with it."""
+    md = _markdown()
+    if checking:
+        md.inlinePatterns.register(_FootnoteReference(_FOOTNOTE_RE, md), "footnote", 175)
+    return md
+
+
 def _render_inline_raw(md_line: str, check: Collection[str] | None = None) -> str:
     """Render as paragraph text.  With ``check`` (reference ids to treat as defined) only the
     inline stage runs and footnote references stay raw: the self-check compares inline syntax,
     not attribute lists or abbreviations that act across neighbours."""
-    md = _markdown()
+    md = _inline_markdown(check is not None).reset()
     processors = list(md.treeprocessors)
     if check is not None:
         for ref in check:
             md.references[ref.lower()] = (_ref_href(ref), None)
-        md.inlinePatterns.register(_FootnoteReference(_FOOTNOTE_RE, md), "footnote", 175)
         processors = [md.treeprocessors["inline"], md.treeprocessors["unescape"]]
     root = etree.Element("div")
     p = etree.SubElement(root, "p")
@@ -1453,11 +1468,11 @@ class _TextCollector(HTMLParser):
             self.parts.append(data)
 
 
-def plain(md: str) -> str:
-    """Prose only (no code, URLs or e-mail addresses) so language detection and reading time
-    are not skewed by material that is not German text."""
+def html_prose(html: str) -> str:
+    """Prose only (no code, URLs or e-mail addresses), so reading times are not skewed by
+    material that is not text."""
     collector = _TextCollector()
-    collector.feed(to_html(md))
+    collector.feed(html)
     collector.close()
     text = _EMAIL_RE.sub(" ", _URL_RE.sub(" ", "".join(collector.parts)))
     return re.sub(r" (?=[.,;:!?])", "", " ".join(text.split()))

@@ -186,6 +186,7 @@ class Output:
         self.staging = out.with_name(f".{out.name}.staging")
         self.files: set[str] = set()
         self.changed: set[str] = set()
+        self._folders: set[Path] = set()  # made in staging already: one mkdir each
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def put(self, rel: str, data: bytes) -> None:
@@ -195,10 +196,19 @@ class Output:
                 return
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             pass
-        target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        self._write(rel, data)
         self.changed.add(rel)
+
+    def _write(self, rel: str, data: bytes | None = None) -> None:
+        """`data` into staging, or without it a hard link to the published file."""
+        target = self.staging / rel
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        if data is None:
+            os.link(self.out / rel, target)
+        else:
+            target.write_bytes(data)
 
     def keep(self, rels: Sequence[str]) -> None:
         self.files.update(rels)
@@ -215,9 +225,7 @@ class Output:
             shutil.rmtree(self.staging, ignore_errors=True)
             return 0
         for rel in sorted(self.files - self.changed):
-            target = self.staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.out / rel, target)
+            self._write(rel)
         self.staging.mkdir(parents=True, exist_ok=True)
         if self.out.exists():
             _exchange(self.staging, self.out)
@@ -249,7 +257,7 @@ def article_language(article: Article, mem: Memory) -> str:
     units = article_units(article)
     if units and all(mem.get(u.text) for u in units):
         return "de"
-    return detect.article_language([markup.plain(u.text) for u in units])
+    return detect.article_language([translate.prose(u.text) for u in units])
 
 
 def plan_article(
@@ -283,11 +291,10 @@ def plan_article(
             plans.append(Planned(unit, entry, needs, entry.lang, signature))
             continue
         if unit.text not in lang_cache:
-            plain = markup.plain(unit.text)
             if not translate.needs_model(unit.text):
                 lang_cache[unit.text] = "zxx"  # no linguistic content: copied as is
             else:
-                lang_cache[unit.text] = detect.block_language(plain, "de")
+                lang_cache[unit.text] = detect.block_language(translate.prose(unit.text), "de")
         lang = lang_cache[unit.text]
         plans.append(Planned(unit, None, lang == "de", lang, signature))
     return plans
@@ -699,21 +706,21 @@ def _page(article: Article, plans: list[Planned], entries: list[Entry]) -> rende
                 note=_row_note([by_source[u] for u in block.units if u in by_source]),
             )
         )
-    de_body = join_blocks(article.blocks)
-    en_body = join_blocks(article.blocks, en_units)
+    de_html = markup.to_html(join_blocks(article.blocks))
+    en_html = markup.to_html(join_blocks(article.blocks, en_units))
     return render.ArticlePage(
         slug=article.slug,
         author=article.author,
         date=article.date,
         de=render.Version(
-            "de", article.title, article.description, markup.to_html(de_body), markup.plain(de_body)
+            "de", article.title, article.description, de_html, markup.html_prose(de_html)
         ),
         en=render.Version(
             "en",
             _plain_english(by_source.get(article.title), article.title),
             _plain_english(by_source.get(article.description), article.description),
-            markup.to_html(en_body),
-            markup.plain(en_body),
+            en_html,
+            markup.html_prose(en_html),
         ),
         rows=tuple(rows),
         machine_translated=any(e.origin == memory.MACHINE or e.fuzzy for e in entries),

@@ -43,9 +43,15 @@ class _Prepared:
     titles: list[str]  # link and image titles, translated on their own
 
 
+def prose(unit: str) -> str:
+    """The unit's words as the model will see them, without markers, code or URLs: what
+    language detection reads (rendering the Markdown to get them costs ten times more)."""
+    return " ".join(_MARKER.sub(" ", markup.protect(unit).text).split())
+
+
 def needs_model(unit: str) -> bool:
     """Units without letters (numbers, code, bare URLs) are copied as they are."""
-    return bool(_HAS_LETTER.search(_MARKER.sub("", markup.protect(unit).text)))
+    return bool(_HAS_LETTER.search(prose(unit)))
 
 
 def glossary_signature(matches: Sequence[Match]) -> tuple[str, ...]:
