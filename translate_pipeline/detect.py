@@ -16,6 +16,7 @@ and its function words (und/der/… vs. the/and/…) side with the detected lang
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -84,12 +85,39 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+class _ProbabilityTable(dict):
+    """langdetect's table of n-gram → probability per language, each row built when first
+    asked for: building all 90,000 rows up front (``load_json_profile``) takes a quarter of
+    a second, and a build reads a few thousand. Rows are computed exactly as langdetect's
+    ``add_profile`` computes them (tests/test_detect.py compares the two)."""
+
+    def __init__(self, profiles: list[dict]) -> None:
+        super().__init__()
+        self._profiles = [(profile["freq"], profile["n_words"]) for profile in profiles]
+        self._known = frozenset().union(*(freq for freq, _ in self._profiles))
+
+    def __contains__(self, ngram: object) -> bool:
+        return ngram in self._known
+
+    def __missing__(self, ngram: str) -> list[float]:
+        if ngram not in self._known:
+            raise KeyError(ngram)
+        row = [0.0] * len(self._profiles)
+        if 1 <= len(ngram) <= 3:
+            for index, (freq, n_words) in enumerate(self._profiles):
+                if ngram in freq:
+                    row[index] = 1.0 * freq[ngram] / n_words[len(ngram) - 1]
+        self[ngram] = row
+        return row
+
+
 @lru_cache(maxsize=1)
 def _factory() -> DetectorFactory:
-    """Load the 55 language profiles once; this takes about half a second."""
+    """langdetect's 55 profiles, its table built lazily (`_ProbabilityTable`)."""
     factory = DetectorFactory()
-    profiles = sorted(Path(PROFILES_DIRECTORY).iterdir())
-    factory.load_json_profile([p.read_text(encoding="utf-8") for p in profiles])
+    profiles = [json.loads(p.read_bytes()) for p in sorted(Path(PROFILES_DIRECTORY).iterdir())]
+    factory.langlist = [profile["name"] for profile in profiles]
+    factory.word_lang_prob_map = _ProbabilityTable(profiles)
     factory.set_seed(0)
     return factory
 
