@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -425,7 +426,7 @@ def build(
 ) -> Report:
     """Build the site; raises BuildError when nothing could be published."""
     report = Report()
-    with build_lock(options.out):
+    with build_lock(options.out), _ModelLoader(engine_factory) as model:
         glossary, glossary_bytes = _load_glossary(options, report)
         state = _load_state(options.out)
         journal = Journal(options.translations / ".journal.jsonl")
@@ -460,6 +461,8 @@ def build(
                 key = journal_key(plan.unit.text, plan.signature)
                 if plan.needs_machine and key not in journal.entries:
                     pending[key] = (plan.unit.text, article_glossary)
+                    if not options.frozen:
+                        model.start()
 
         model_name = ""
         if pending:
@@ -468,7 +471,7 @@ def build(
                     f"--frozen: {len(pending)} unit(s) have no current translation; "
                     "run `translate-pipeline check` to list them (nothing was written)"
                 )
-            engine = engine_factory() if engine_factory else None
+            engine = model.result()
             if engine is None:
                 raise BuildError("no translation engine", EXIT_NO_MODEL)
             model_name = f"{engine.package.name} {engine.package.version}"
@@ -578,6 +581,31 @@ def _load_state(out: Path) -> dict:
         return json.loads((out / STATE_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+class _ModelLoader:
+    """Loads the model on a second thread from the moment pass 1 finds the first unit
+    for it, while pass 1 goes on reading articles: a large model then costs no wait."""
+
+    def __init__(self, factory: Callable[[], Engine] | None) -> None:
+        self.factory = factory
+        self.future: Future[Engine] | None = None
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-load")
+
+    def __enter__(self) -> _ModelLoader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.executor.shutdown(wait=False)
+
+    def start(self) -> None:
+        if self.future is None and self.factory is not None:
+            self.future = self.executor.submit(self.factory)
+
+    def result(self) -> Engine | None:
+        """The engine (its loading errors are raised here), or None without a factory."""
+        self.start()
+        return self.future.result() if self.future else None
 
 
 def _translate_pending(
