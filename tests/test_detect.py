@@ -6,11 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import langdetect
 import pytest
 from langdetect import DetectorFactory
+from langdetect.detector_factory import PROFILES_DIRECTORY
 
+from translate_pipeline import detect
 from translate_pipeline.detect import (
     UNDETERMINED,
     article_language,
@@ -196,3 +199,71 @@ def test_deterministic_across_processes() -> None:
         results.append(json.loads(proc.stdout))
     assert results[0] == results[1]
     assert [tuple(r) for r in results[0]] == [detect_language(t) for t in texts]
+
+
+# --- the shortcuts around langdetect ------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+GERMAN_PARAGRAPHS = [
+    json.loads(line)["text"]
+    for line in (DATA / "segmentation_de.jsonl").read_text("utf-8").splitlines()
+] + [line for line in (DATA / "formatted_de.txt").read_text("utf-8").splitlines() if line]
+NOT_GERMAN = [
+    tuple(line.split("\t", 1))
+    for line in (DATA / "not_german.tsv").read_text("utf-8").splitlines()
+    if line and not line.startswith("#")
+]
+
+
+def _langdetect_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch the function-word shortcut off: every decision goes through langdetect."""
+    monkeypatch.setattr(detect, "_clearly_german", lambda words, max_english: False)
+
+
+def test_probability_table_is_langdetects_own() -> None:
+    reference = DetectorFactory()
+    profiles = sorted(Path(PROFILES_DIRECTORY).iterdir())
+    reference.load_json_profile([p.read_text(encoding="utf-8") for p in profiles])
+    ours = detect._factory()
+    assert ours.langlist == reference.langlist
+    table = ours.word_lang_prob_map
+    assert all(ngram in table for ngram in reference.word_lang_prob_map)
+    assert "zzzz" not in table and "\x00" not in table
+    assert all(table[n] == row for n, row in reference.word_lang_prob_map.items())
+
+
+def test_shortcuts_give_langdetects_answers_on_german(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = detect._detect_clean
+    monkeypatch.setattr(detect, "_detect_clean", lambda t: calls.append(t) or real(t))
+    fast = [block_language(t, "de") for t in GERMAN_PARAGRAPHS]
+    fast_articles = [article_language(GERMAN_PARAGRAPHS[i : i + 5]) for i in range(0, 250, 5)]
+    # The shortcuts spare langdetect most of the work, or they would not be worth having.
+    assert len(calls) < 0.3 * (len(GERMAN_PARAGRAPHS) + len(fast_articles))
+    _langdetect_only(monkeypatch)
+    assert fast == [block_language(t, "de") for t in GERMAN_PARAGRAPHS]
+    assert fast_articles == [
+        article_language(GERMAN_PARAGRAPHS[i : i + 5]) for i in range(0, 250, 5)
+    ]
+    assert set(fast_articles) == {"de"}
+
+
+def test_shortcut_never_takes_other_languages_for_german() -> None:
+    wrongly = [
+        (lang, text)
+        for lang, text in NOT_GERMAN
+        if detect._clearly_german(detect._words(text), max_english=0.2)
+    ]
+    assert wrongly == []
+    assert len({lang for lang, _ in NOT_GERMAN}) >= 24
+
+
+def test_shortcuts_give_langdetects_answers_on_other_languages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [text for _, text in NOT_GERMAN]
+    groups = [texts[i : i + 10] for i in range(0, len(texts), 10)]
+    fast = [block_language(t, "de") for t in texts], [article_language(g) for g in groups]
+    _langdetect_only(monkeypatch)
+    slow = [block_language(t, "de") for t in texts], [article_language(g) for g in groups]
+    assert fast == slow
