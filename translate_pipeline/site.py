@@ -2,9 +2,9 @@
 
 Two streaming passes over the articles, so memory stays flat however large the
 folder is. Pass 1 reads each article and its translation memory and collects the
-units that need the machine. Those are translated in one globally batched run
-(the only place the model is loaded), journalled wave by wave so a killed build
-keeps what it finished. Pass 2 reads each article again, settles its memory,
+units that need the machine (the model starts loading on a second thread at the
+first one). Those are translated in one globally batched run, journalled wave by
+wave so a killed build keeps what it finished. Pass 2 reads each article again, settles its memory,
 writes its PO file and renders its pages. An article whose source, memory,
 glossary and templates are unchanged since the last build is not even parsed.
 
