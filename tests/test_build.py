@@ -132,6 +132,10 @@ def test_missing_model_stops_before_writing_anything(
     assert "de→en" in err and "models install de en" in err and "FILE.argosmodel" in err
     assert not (project / "site").exists()
     assert not (project / "translations").exists()
+    code, out, _ = run("build", "--json")
+    assert code == 2
+    answer = json.loads(out)
+    assert answer["exit_code"] == 2 and "de→en" in answer["error"]
 
 
 def test_non_german_article_is_reported_and_skipped(

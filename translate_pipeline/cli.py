@@ -118,6 +118,8 @@ def build(
         )
     except site.BuildError as exc:
         progress.close()
+        if as_json:  # CI jobs parse stdout: they get an answer when nothing was built too
+            click.echo(json.dumps({"exit_code": exc.code, "error": str(exc)}, ensure_ascii=False))
         _fail(str(exc), exc.code)
     except KeyboardInterrupt:
         progress.close()
