@@ -72,6 +72,7 @@ _TELLING = frozenset(
     über
     """.split()
 )
+_GERMAN_WORDS = _TELLING | _FUNCTION_WORDS["de"]
 # How much evidence `_clearly` wants: this many telling words (and as many different ones),
 # and function words making up this share of all words.
 CLEAR_MIN_TELLING = 2
@@ -207,7 +208,7 @@ def _clearly_german(words: list[str], max_english: float) -> bool:
     German share of the text, and English function words at most ``max_english`` times as
     many as German ones. Checked against langdetect in tests/test_detect.py."""
     telling = [w for w in words if w in _TELLING]
-    german = sum(w in _TELLING or w in _FUNCTION_WORDS["de"] for w in words)
+    german = sum(w in _GERMAN_WORDS for w in words)
     english = sum(w in _FUNCTION_WORDS["en"] for w in words)
     return (
         len(telling) >= CLEAR_MIN_TELLING

@@ -1405,12 +1405,11 @@ def to_html(markdown_text: str) -> str:
     return _sanitize(_shared_markdown().reset().convert(markdown_text))
 
 
-@functools.lru_cache(maxsize=2)
-def _inline_markdown(checking: bool) -> markdown.Markdown:
-    """Building a Markdown instance costs more than rendering a line with it."""
+@functools.lru_cache(maxsize=1)
+def _checking_markdown() -> markdown.Markdown:
+    """The self-check's instance: footnote references stay raw."""
     md = _markdown()
-    if checking:
-        md.inlinePatterns.register(_FootnoteReference(_FOOTNOTE_RE, md), "footnote", 175)
+    md.inlinePatterns.register(_FootnoteReference(_FOOTNOTE_RE, md), "footnote", 175)
     return md
 
 
@@ -1418,7 +1417,7 @@ def _render_inline_raw(md_line: str, check: Collection[str] | None = None) -> st
     """Render as paragraph text.  With ``check`` (reference ids to treat as defined) only the
     inline stage runs and footnote references stay raw: the self-check compares inline syntax,
     not attribute lists or abbreviations that act across neighbours."""
-    md = _inline_markdown(check is not None).reset()
+    md = (_shared_markdown() if check is None else _checking_markdown()).reset()
     processors = list(md.treeprocessors)
     if check is not None:
         for ref in check:
