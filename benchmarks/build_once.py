@@ -18,8 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from translate_pipeline import detect, models, render, site, translate
-from translate_pipeline.engine import Engine, EngineSettings, Progress
+from translate_pipeline import analysis, assemble, build, config, detect, models, render, translate
+from translate_pipeline.backend import Progress
+from translate_pipeline.engine import Engine, EngineSettings
 from translate_pipeline.glossary import Glossary
 
 # The stages issue 7 names, by the functions that do them. Wrapped, not changed: the
@@ -30,9 +31,13 @@ STAGES = {
     "glossary matching": [
         (Glossary, "find"),
         (translate, "missing_targets"),
-        (site, "missing_targets"),
+        (analysis, "missing_targets"),
     ],
-    "rendering": [(site, "_page"), (render, "render_article"), (render, "render_indexes")],
+    "rendering": [
+        (assemble, "article_page"),
+        (render, "render_article"),
+        (render, "render_indexes"),
+    ],
 }
 
 
@@ -94,7 +99,7 @@ class StageClock:
 
 
 def main(root: Path) -> None:
-    options = site.Options(
+    options = config.Options(
         content=root / "content",
         out=root / "site",
         translations=root / "translations" / "de-en",
@@ -103,14 +108,14 @@ def main(root: Path) -> None:
     engines: list[TimedEngine] = []
 
     def open_engine() -> Engine:
-        """Like site.engine_factory, minus the download fallback."""
+        """Like machine.engine_factory, minus the download fallback."""
         engines.append(TimedEngine(_package(), EngineSettings()))
         return engines[0]
 
     clock = StageClock()
     clock.install()
     start = time.perf_counter()
-    report = site.build(options, open_engine)
+    report = build.build(options, open_engine)
     seconds = time.perf_counter() - start
     result = {
         "seconds": seconds,

@@ -2,7 +2,7 @@
 
     uv run python benchmarks/run.py
 
-Runs offline on the project's own hand-wired test models (translate_pipeline/testmodel.py),
+Runs offline on the project's own hand-wired test models (tests/testmodel.py),
 built once and cached in benchmarks/out/:
 
 * the *base* model (6+6 layers, d_model 512, 32k vocabulary) decodes at the cost of a
@@ -13,7 +13,7 @@ built once and cached in benchmarks/out/:
 
 1. Throughput, in sentences per second, over the same German sentences:
    (a) the pipeline's translation stage: `Engine.translate` called wave by wave, as
-       `site.build` calls it (global length-sorted token batches, threads from
+       `build.build` calls it (global length-sorted token batches, threads from
        `choose_threads`), SentencePiece included;
    (b) bare `ctranslate2.Translator.translate_batch` on pre-tokenized input, all
        sentences in one call, best of a small sweep of thread and batch settings:
@@ -21,7 +21,7 @@ built once and cached in benchmarks/out/:
    (c) one `translate_batch` call per paragraph with Argos Translate's defaults
        (max_batch_size 32 tokens, inter_threads 1, intra_threads 0): the naive way.
    All use beam 4 and length penalty 0.2 (Argos Translate's decoding settings).
-2. Builds: `site.build` on generated articles, each in a fresh process
+2. Builds: `build.build` on generated articles, each in a fresh process
    (benchmarks/build_once.py), so its wall time and peak RSS are its own.
 
 Timings on a shared machine are disturbed by whatever else runs: every timed run also
@@ -48,9 +48,12 @@ from typing import TypeVar
 
 import ctranslate2
 
-from translate_pipeline import models, testmodel
-from translate_pipeline.engine import Engine, choose_threads
-from translate_pipeline.site import WAVE_SENTENCES
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import testmodel  # noqa: E402 - the test model builder lives with the tests
+
+from translate_pipeline import models  # noqa: E402
+from translate_pipeline.engine import Engine, choose_threads  # noqa: E402
+from translate_pipeline.machine import WAVE_SENTENCES  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "out"  # gitignored
@@ -266,7 +269,7 @@ def noise_note(timing: Timing) -> str:
 class Build:
     """What build_once.py measured in one build process."""
 
-    seconds: float  # wall time of site.build() (interpreter start and imports excluded)
+    seconds: float  # wall time of build.build() (interpreter start and imports excluded)
     translate_seconds: float  # of which inside Engine.translate
     sentences: int
     peak_rss_mb: float
@@ -295,7 +298,7 @@ def model_rss_mb(packages: Path) -> float:
 
 
 def build_in_subprocess(folder: Path, packages: Path) -> Build:
-    """One `site.build` of `folder` in a fresh Python process (benchmarks/build_once.py)."""
+    """One `build.build` of `folder` in a fresh Python process (benchmarks/build_once.py)."""
     env = {**os.environ, "ARGOS_PACKAGES_DIR": str(packages)}
     command = [sys.executable, str(HERE / "build_once.py"), str(folder)]
     done: list[subprocess.CompletedProcess[str]] = []

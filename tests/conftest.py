@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import testmodel
 
-from translate_pipeline import models, testmodel
+from translate_pipeline import models
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from pages import render_site
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from translate_pipeline.render import ArticlePage, Row, Version, render_site
+from translate_pipeline.render import ArticlePage, Row, Version
 from translate_pipeline.serve import make_server, snapshot, watch_files
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -85,14 +86,16 @@ def fixture_page() -> ArticlePage:
         slug=SLUG,
         author="Erika Mustermann",
         date="15. März 2025",
-        de=Version("de", "Über das Übersetzen", "Warum zweisprachig.", _body(rows, "de"), LONG_DE),
-        en=Version("en", "On translating", "Why bilingual.", _body(rows, "en"), LONG_EN),
+        source=Version(
+            "de", "Über das Übersetzen", "Warum zweisprachig.", _body(rows, "de"), LONG_DE
+        ),
+        target=Version("en", "On translating", "Why bilingual.", _body(rows, "en"), LONG_EN),
         rows=rows,
     )
 
 
 def _body(rows: tuple[Row, ...], lang: str) -> str:
-    return "\n".join(row.de_html if lang == "de" else row.en_html for row in rows)
+    return "\n".join(row.source_html if lang == "de" else row.target_html for row in rows)
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +105,8 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         slug="zweiter",
         author="Max Muster",
         date="2.1.2024",
-        de=Version("de", "Zweiter Artikel", "Noch einer.", "<p>Hallo.</p>", "Hallo."),
-        en=Version("en", "Second article", "Another one.", "<p>Hello.</p>", "Hello."),
+        source=Version("de", "Zweiter Artikel", "Noch einer.", "<p>Hallo.</p>", "Hallo."),
+        target=Version("en", "Second article", "Another one.", "<p>Hello.</p>", "Hello."),
         rows=(Row("paragraph", "<p>Hallo.</p>", "<p>Hello.</p>"),),
     )
     for rel, data in render_site([fixture_page(), other]).items():
@@ -478,20 +481,20 @@ def test_snapshot_sees_files_in_folders_and_single_files(tmp_path: Path) -> None
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped sample, built the way the README's main command builds it."""
-    from translate_pipeline import site
+    from translate_pipeline import build, config
 
     root = Path(__file__).resolve().parents[1]
     out = tmp_path_factory.mktemp("sample") / "site"
     translations = out.parent / "translations"
     shutil.copytree(root / "translations" / "de-en", translations)
-    options = site.Options(
+    options = config.Options(
         content=root / "content",
         out=out,
         translations=translations,
         glossaries=root / "glossaries",
         frozen=True,
     )
-    assert site.build(options).exit_code == 0
+    assert build.build(options).exit_code == 0
     return out
 
 

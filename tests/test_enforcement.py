@@ -3,7 +3,7 @@
 A corpus of German news articles (tests/data/glossary_corpus/) full of glossary terms in every
 form the matcher knows (genitives, plurals, variants, multi-word terms, hyphen compounds; in
 bold, in link text, in quotes, next to punctuation) goes through ``translate.translate_units``
-and a full ``site.build`` with two real models:
+and a full ``build.build`` with two real models:
 
 * the default hand-wired test model, which copies the injected English targets faithfully, and
 * a *mistranslating* variant whose word map corrupts the injected targets themselves
@@ -26,13 +26,15 @@ from pathlib import Path
 
 import polib
 import pytest
+import testmodel
 from click.testing import CliRunner
 
-from translate_pipeline import markup, models, site, testmodel, translate
+from translate_pipeline import build, config, markup, models, translate
 from translate_pipeline.articles import Article, article_units, read_article
 from translate_pipeline.cli import main
 from translate_pipeline.engine import Engine
 from translate_pipeline.glossary import Glossary, Match, load_glossary, missing_targets
+from translate_pipeline.report import EXIT_OK
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "data" / "glossary_corpus"
@@ -88,7 +90,7 @@ def whole_word_count(text: str, phrase: str) -> int:
 def has_marker(text: str) -> bool:
     # markup's own marker grammar (incl. half-eaten forms such as "<3" or "3/>") and the
     # HTML-escaped forms a renderer would produce.
-    return bool(markup._MARK_RE.search(text) or FILE_MARKER.search(text))
+    return bool(markup.patterns.MARK.search(text) or FILE_MARKER.search(text))
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -340,14 +342,14 @@ def test_site_build_publishes_every_target_and_no_marker(
     glossaries.mkdir()
     shutil.copy(REPO / "glossaries" / "de-en.yaml", glossaries / "de-en.yaml")
     shutil.copy(TEST_GLOSSARY, glossaries / "test-corpus.yaml")
-    options = site.Options(
+    options = config.Options(
         content=ARTICLES,
         out=tmp_path / "site",
         translations=tmp_path / "translations",
         glossaries=glossaries,
     )
-    report = site.build(options, engine_factory=lambda: engine)
-    assert report.exit_code == site.EXIT_OK, report
+    report = build.build(options, backend_factory=lambda: engine)
+    assert report.exit_code == EXIT_OK, report
     assert report.errors == report.skipped == []
     assert [line for line in report.review if "glossary" in line] == []
     assert report.articles == len(corpus)
@@ -468,11 +470,14 @@ def test_inspect_json_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(data["blocks"], list) and data["blocks"]
     source = (REPO / "content" / "rutte-russland.md").read_text("utf-8")
     required = {"kind", "lang", "text", "sentences", "glossary"}
+    additions = {"markdown_kind", "line", "where", "action"}
+    assert [b["where"] for b in data["blocks"][:2]] == ["title", "description"]
     for block in data["blocks"]:
-        # The documented keys; "markdown_kind" and "line" are the only additions.
-        assert required <= set(block) <= required | {"markdown_kind", "line"}, set(block)
-        assert block["kind"] in ("heading", "paragraph", "list_item", "quote", "table")
+        # The documented keys, and where the unit is and what the build does with it.
+        assert required <= set(block) <= required | additions, set(block)
+        assert block["kind"] in ("title", "description", "heading", "paragraph", "list_item")
         assert block["lang"] == "de"
+        assert block["action"] == "memory"  # the shipped memory holds every unit
         assert isinstance(block["text"], str) and block["text"] in source
         assert block["sentences"] and all(isinstance(s, str) for s in block["sentences"])
         assert " ".join(block["sentences"]) == " ".join(block["text"].split())

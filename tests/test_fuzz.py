@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translate_pipeline import markup, memory, models, site
+from translate_pipeline import build, config, markup, memory, models, sanitize
 from translate_pipeline.articles import (
     ArticleError,
     article_units,
@@ -257,7 +257,7 @@ def test_generated_markdown_survives_the_pipeline(engine: Engine, doc: Doc) -> N
         source = root / "content" / "artikel.md"
         source.parent.mkdir()
         source.write_text(doc.markdown, encoding="utf-8")
-        options = site.Options(
+        options = config.Options(
             content=root / "content",
             out=root / "site",
             translations=root / "translations",
@@ -267,7 +267,7 @@ def test_generated_markdown_survives_the_pipeline(engine: Engine, doc: Doc) -> N
         article = parse_article(source, read_text(source))
         assert tuple(b.kind for b in article.blocks) == doc.kinds
 
-        report = site.build(options, engine_factory=lambda: engine)
+        report = build.build(options, backend_factory=lambda: engine)
 
         assert (report.errors, report.skipped, report.articles) == ([], [], 1)
         pages = {
@@ -281,7 +281,9 @@ def test_generated_markdown_survives_the_pipeline(engine: Engine, doc: Doc) -> N
         rows = Page(pages["de-en"]).rows
         assert [r["kind"] for r in rows] == list(doc.kinds)
         for block, row in zip(article.blocks, rows):
-            if any(_visible(markup.html_prose(markup.to_html(u))) for u in block.units):
+            if any(
+                _visible(sanitize.prose(sanitize.clean(markup.to_html(u)))) for u in block.units
+            ):
                 assert _visible(row["de"]), (block, row)
             if _visible(row["de"]):
                 assert _visible(row["en"]), (block, row)

@@ -5,15 +5,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from translate_pipeline.glossary import (
-    Entry,
     Glossary,
     GlossaryError,
-    explain,
     lint,
     load_glossary,
     missing_targets,
     parse_yaml,
 )
+from translate_pipeline.glossary import Term as Entry
 
 REPO = Path(__file__).resolve().parents[1]
 # Sentences from the sample article (rutte-russland).
@@ -220,7 +219,7 @@ def test_override_with_mapping_replaces_regardless_of_case():
 
 
 def test_override_with_entries():
-    g = NAMES.with_overrides([Entry(de="Putin", en="PUTIN")])
+    g = NAMES.with_overrides([Entry(source="Putin", target="PUTIN")])
     assert hits(g, "Putin") == [("Putin", "PUTIN")]
 
 
@@ -257,24 +256,30 @@ def test_missing_targets_whole_word_and_case():
     assert missing_targets("two regions", NAMES.find("Gebieten")) == []
 
 
-# --- explain --------------------------------------------------------------------------------
+# --- where a hit comes from ---------------------------------------------------------------
 
 
-def test_explain_reports_entry_location(tmp_path):
+def test_a_hit_knows_its_form_and_the_entry_location(tmp_path):
     path = write(tmp_path, "g.yaml", "# names\n- de: Putin\n  en: Putin\n")
-    rows = explain("Putins Rede", load_glossary(path))
-    assert rows == [
-        {
-            "source": "Putins",
-            "start": 0,
-            "end": 6,
-            "form": "genitive",
-            "de": "Putin",
-            "target": "Putin's",
-            "note": "",
-            "location": f"{path}:2",
-        }
+    (hit,) = load_glossary(path).find("Putins Rede")
+    assert (hit.source, hit.start, hit.end, hit.form, hit.target) == (
+        "Putins",
+        0,
+        6,
+        "genitive",
+        "Putin's",
+    )
+    assert (hit.term.source, hit.term.location) == ("Putin", f"{path}:2")
+
+
+def test_generic_and_language_code_keys_are_the_same_entry(tmp_path):
+    path = write(tmp_path, "g.yaml", "- source: Kiew\n  target: Kyiv\n- de: Moskau\n  en: Moscow\n")
+    assert [(e.source, e.target) for e in load_glossary(path).entries] == [
+        ("Kiew", "Kyiv"),
+        ("Moskau", "Moscow"),
     ]
+    both = write(tmp_path, "both.yaml", "- de: Kiew\n  source: Kiew\n  en: Kyiv\n")
+    assert [str(p) for p in lint([both])] == [f"{both}:2: 'source' and 'de' both given; keep one"]
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -294,7 +299,7 @@ def test_load_directory_in_sorted_order_later_wins(tmp_path):
 
 def test_mapping_shorthand(tmp_path):
     path = write(tmp_path, "g.yaml", "Kiew: Kyiv\nMoskau: Moscow\n")
-    assert [(e.de, e.en, e.line) for e in load_glossary(path).entries] == [
+    assert [(e.source, e.target, e.line) for e in load_glossary(path).entries] == [
         ("Kiew", "Kyiv", 1),
         ("Moskau", "Moscow", 2),
     ]
@@ -313,13 +318,20 @@ def test_bad_tab_in_yaml_gives_line(tmp_path):
     assert messages(lint([path]))[0].startswith(f"{path}:3: YAML: ")
 
 
+def test_unknown_key_without_a_near_miss_lists_the_known_keys(tmp_path):
+    path = write(tmp_path, "g.yaml", "- de: Moskau\n  en: Moscow\n  farbe: rot\n")
+    assert [str(p) for p in lint([path])] == [
+        f"{path}:3: unknown key 'farbe' (known keys: de, en, note, variants, case_sensitive, "
+        "genitive, plural, en_plural)"
+    ]
+
+
 def test_malformed_entry_blocks_loading(tmp_path):
     path = write(tmp_path, "g.yaml", "- de: Kiew\n  en: Kyiv\n- de: Moskau\n  targte: Moscow\n")
     with pytest.raises(GlossaryError) as exc:
         load_glossary(path)
     assert str(exc.value) == (
-        f"{path}:3: missing 'en'\n{path}:4: unknown key 'targte' (known keys: de, en, note, "
-        "variants, case_sensitive, genitive, plural, en_plural)"
+        f"{path}:3: missing 'en'\n{path}:4: unknown key 'targte' (did you mean 'target'?)"
     )
 
 

@@ -15,16 +15,23 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from translate_pipeline.markup import (
-    Placeholder,
-    Protected,
-    Span,
-    html_prose,
-    inline_html,
-    protect,
-    restore,
-    to_html,
-)
+from translate_pipeline import sanitize
+from translate_pipeline.markup import Placeholder, Protected, Span, protect, restore
+from translate_pipeline.markup import to_html as markdown_html
+from translate_pipeline.markup.parse import render_inline
+
+html_prose = sanitize.prose
+
+
+def to_html(md: str) -> str:
+    """A document as a page shows it: rendered, then sanitized."""
+    return sanitize.clean(markdown_html(md))
+
+
+def inline_html(md: str) -> str:
+    """One unit as it appears inside a paragraph, without the ``<p>`` around it."""
+    return sanitize.clean(render_inline(md))
+
 
 DATA = Path(__file__).parent / "data" / "formatted_de.txt"
 SENTENCES = [line for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -8,16 +8,17 @@ from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
+from pages import render_site
 
 from translate_pipeline.render import (
     ArticlePage,
     Row,
+    Site,
     Summary,
     Version,
     relative,
     render_article,
     render_indexes,
-    render_site,
     summarize,
 )
 
@@ -98,8 +99,10 @@ def page(
             Row("list_item", "<ol>\n<li>Zwei</li>\n</ol>", "<ol>\n<li>Two</li>\n</ol>"),
             Row("heading", "<h2>Mehr</h2>", "<h2>More</h2>", level=2, note="needs review"),
             Row("paragraph", '<p>Fuß<a href="#fn:1">1</a></p>', '<p>Foot<a href="#fn:1">1</a></p>'),
-            Row("paragraph", "<p>Already English.</p>", "<p>Already English.</p>", de_lang="en"),
-            Row("paragraph", "<p>Unübersetzt.</p>", "<p>Unübersetzt.</p>", en_lang="de"),
+            Row(
+                "paragraph", "<p>Already English.</p>", "<p>Already English.</p>", source_lang="en"
+            ),
+            Row("paragraph", "<p>Unübersetzt.</p>", "<p>Unübersetzt.</p>", target_lang="de"),
             Row("reference", "", ""),
             Row(
                 "footnote", '<ol><li id="fn:1">Notiz</li></ol>', '<ol><li id="fn:1">Note</li></ol>'
@@ -109,10 +112,12 @@ def page(
         slug=slug,
         author="Erika Mustermann",
         date=date,
-        de=Version(
+        source=Version(
             "de", title, "Eine Einführung.", "<h1>Einleitung</h1><p>Text</p>", "wort " * 450
         ),
-        en=Version("en", f"EN {title}", "An introduction.", "<h1>Intro</h1><p>Text</p>", "w " * 90),
+        target=Version(
+            "en", f"EN {title}", "An introduction.", "<h1>Intro</h1><p>Text</p>", "w " * 90
+        ),
         rows=rows,
         machine_translated=machine_translated,
     )
@@ -143,8 +148,8 @@ def test_escaping_everywhere() -> None:
         slug="evil",
         author='Eve "<i>"',
         date="<b>gestern</b>",
-        de=Version("de", EVIL, EVIL, "<p>ok</p>", "ok"),
-        en=Version("en", EVIL, EVIL, "<p>ok</p>", "ok"),
+        source=Version("de", EVIL, EVIL, "<p>ok</p>", "ok"),
+        target=Version("en", EVIL, EVIL, "<p>ok</p>", "ok"),
         rows=(Row("paragraph", "<p>ok</p>", "<p>ok</p>", note=EVIL),),
     )
     files = render_site([evil], base_url=BASE, site_title=EVIL)
@@ -250,19 +255,19 @@ def test_articles_sorted_newest_first_then_slug_yearless_last() -> None:
 
 def test_bilingual_rows_pair_each_block_with_lang_attributes() -> None:
     article = page()
-    doc = Doc(render_article(article)["de-en/erster-artikel/index.html"])
+    doc = Doc(render_article(article, Site())["de-en/erster-artikel/index.html"])
     rows = [i for i, (t, a) in enumerate(doc.elements) if a.get("class", "").startswith("row k-")]
-    shown = [r for r in article.rows if r.de_html or r.en_html]
+    shown = [r for r in article.rows if r.source_html or r.target_html]
     assert len(rows) == len(shown) == len(article.rows) - 1  # the empty reference row
     for row, index in zip(shown, rows):
         de, en = doc.children(index)
-        assert (de["class"], de["lang"]) == ("de", row.de_lang)
-        assert (en["class"], en["lang"]) == ("en", row.en_lang)
+        assert (de["class"], de["lang"]) == ("de", row.source_lang or "de")
+        assert (en["class"], en["lang"]) == ("en", row.target_lang or "en")
     assert doc.all("html")[0]["lang"] == "en"
 
 
 def test_bilingual_blocks_get_matching_elements() -> None:
-    html = render_article(page())["de-en/erster-artikel/index.html"].decode()
+    html = render_article(page(), Site())["de-en/erster-artikel/index.html"].decode()
     assert '<div class="de" lang="de"><h2>Einleitung</h2></div>' in html
     assert '<div class="en" lang="en"><h3>More</h3><p class="note" lang="en">' in html
     assert '<ol class="d0" start="1"><li>Eins</li></ol>' in html
@@ -281,7 +286,7 @@ def test_bare_inline_fragments_are_wrapped() -> None:
         Row("quote", "Zitat", "Quote"),
         Row("rule", "", ""),
     )
-    html = render_article(page(rows=rows))["de-en/erster-artikel/index.html"].decode()
+    html = render_article(page(rows=rows), Site())["de-en/erster-artikel/index.html"].decode()
     assert '<div class="de" lang="de"><h3>Titel</h3></div>' in html  # h3 is no top level to move
     assert "<p>Text <em>here</em></p>" in html
     assert '<ul class="d2"><li>Punkt</li></ul>' in html
@@ -333,23 +338,23 @@ def test_dates_and_reading_time_per_language() -> None:
 
 
 def test_unreadable_date_is_shown_as_written() -> None:
-    files = render_article(page(date="Frühjahr 2025"))
+    files = render_article(page(date="Frühjahr 2025"), Site())
     assert '<span lang="de">Frühjahr 2025</span>'.encode() in files["en/erster-artikel/index.html"]
     assert b"<time" not in files["en/erster-artikel/index.html"]
 
 
 def test_machine_translation_note_on_english_and_bilingual_only() -> None:
-    files = render_article(page())
+    files = render_article(page(), Site())
     note = b'class="mt-note"'
     assert note in files["en/erster-artikel/index.html"]
     assert note in files["de-en/erster-artikel/index.html"]
     assert note not in files["de/erster-artikel/index.html"]
-    human = render_article(page(machine_translated=False))
+    human = render_article(page(machine_translated=False), Site())
     assert all(note not in data for data in human.values())
 
 
 def test_body_headings_start_at_h2_below_the_title() -> None:
-    html = render_article(page())["de/erster-artikel/index.html"].decode()
+    html = render_article(page(), Site())["de/erster-artikel/index.html"].decode()
     assert "<h2>Einleitung</h2>" in html and html.count("<h1") == 1
 
 
@@ -364,9 +369,9 @@ def test_render_is_deterministic_and_independent_of_input_order() -> None:
 def test_render_site_is_articles_plus_indexes_and_summary_survives_json() -> None:
     pages = [page(), page(slug="aelter", date="2.1.2024")]
     summaries = [Summary(**json.loads(json.dumps(summarize(p).__dict__))) for p in pages]
-    combined = render_indexes(summaries, base_url=BASE)
+    combined = render_indexes(summaries, Site(base_url=BASE))
     for p in pages:
-        combined.update(render_article(p, base_url=BASE))
+        combined.update(render_article(p, Site(base_url=BASE)))
     assert combined == render_site(pages, base_url=BASE)
 
 
@@ -380,14 +385,14 @@ def test_page_budget_excluding_article_text() -> None:
         )
         for i in range(300)
     )
-    body_de = "".join(r.de_html for r in rows)
-    body_en = "".join(r.en_html for r in rows)
+    body_de = "".join(r.source_html for r in rows)
+    body_en = "".join(r.target_html for r in rows)
     long = ArticlePage(
         slug="lang",
         author="A",
         date="2025-01-01",
-        de=Version("de", "Lang", "Lang.", body_de, body_de),
-        en=Version("en", "Long", "Long.", body_en, body_en),
+        source=Version("de", "Lang", "Lang.", body_de, body_de),
+        target=Version("en", "Long", "Long.", body_en, body_en),
         rows=rows,
     )
     files = render_site([long])
@@ -442,7 +447,8 @@ def test_no_external_requests_and_csp_allows_only_our_script() -> None:
     [
         ({"pages": [page(slug="../x")]}, "slug"),
         ({"pages": [page(), page()]}, "share a slug"),
-        ({"pages": [page()], "base_url": "example.org"}, "base_url"),
+        ({"pages": [page()], "base_url": "example.org"}, "base-url"),
+        ({"pages": [page()], "base_url": "https:///"}, "base-url"),
     ],
 )
 def test_invalid_input_is_refused(kwargs: dict, message: str) -> None:

@@ -33,9 +33,10 @@ from pathlib import Path
 import polib
 import pytest
 import sentencepiece
+import testmodel
 from click.testing import CliRunner
 
-from translate_pipeline import engine, memory, models, site, testmodel
+from translate_pipeline import engine, machine, memory, models, report
 from translate_pipeline.cli import main
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def test_bad_article_is_reported_on_one_line_and_the_others_are_published(
 
     built = build()
 
-    assert built.exit_code == site.EXIT_PARTIAL == built.summary["exit_code"]
+    assert built.exit_code == report.EXIT_PARTIAL == built.summary["exit_code"]
     assert built.errors == [f"error: {expected}"]
     assert built.summary["errors"] == [expected]
     assert built.summary["articles"] == 2
@@ -314,7 +315,7 @@ def test_readable_or_empty_dates_build(project: Project, written: str, shown: st
 
     built = build()
 
-    assert (built.exit_code, built.errors) == (site.EXIT_OK, [])
+    assert (built.exit_code, built.errors) == (report.EXIT_OK, [])
     if shown is not None:
         assert f">{shown}</time>" in project.page("en", "datum").read_text("utf-8")
 
@@ -325,7 +326,7 @@ def test_project_without_a_glossaries_folder_builds(project: Project) -> None:
 
     built = build()
 
-    assert (built.exit_code, built.errors) == (site.EXIT_OK, [])
+    assert (built.exit_code, built.errors) == (report.EXIT_OK, [])
     assert_good_published(project)
 
 
@@ -333,13 +334,13 @@ def test_glossary_given_as_one_file_is_part_of_the_build_state(project: Project)
     write_good(project)
     glossary = project.root / "namen.yaml"
     glossary.write_text("- de: Berlin\n  en: BERLIN\n", encoding="utf-8")
-    assert build("--glossaries", "namen.yaml").exit_code == site.EXIT_OK
+    assert build("--glossaries", "namen.yaml").exit_code == report.EXIT_OK
     assert "BERLIN" in project.page("en", "gut-zwei").read_text("utf-8")
 
     glossary.write_text("- de: Berlin\n  en: Berlin (city)\n", encoding="utf-8")
     built = build("--glossaries", "namen.yaml")
 
-    assert built.exit_code == site.EXIT_OK
+    assert built.exit_code == report.EXIT_OK
     assert "Berlin (city)" in project.page("en", "gut-zwei").read_text("utf-8")
 
 
@@ -347,7 +348,7 @@ def test_undecodable_bytes_are_never_replaced(project: Project) -> None:
     write_good(project)
     project.write("latin1.md", BAD_INPUT["not-utf8"][1])
 
-    assert build().exit_code == site.EXIT_PARTIAL
+    assert build().exit_code == report.EXIT_PARTIAL
 
     for folder in (project.site, project.translations):
         for rel, data in snapshot(folder).items():
@@ -367,7 +368,7 @@ def test_bom_and_crlf_line_endings_simply_work(project: Project) -> None:
 
     built = build()
 
-    assert (built.exit_code, built.errors, built.warnings) == (site.EXIT_OK, [], [])
+    assert (built.exit_code, built.errors, built.warnings) == (report.EXIT_OK, [], [])
     assert project.published() == {"bom"}
     page = Text(project.page("de-en", "bom").read_text("utf-8")).text
     assert page.startswith("Der Krieg und der Frieden The war and der peace")
@@ -400,7 +401,7 @@ def test_title_shows_the_same_characters_in_english(project: Project) -> None:
         "Der Präsident sagte heute nicht, dass der Krieg vorbei ist.\n",
     )
 
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
 
     english = "The war [Teil 1] *wichtig* a_b <1> & Co"
     page = project.page("en", "titel").read_text("utf-8")
@@ -413,7 +414,7 @@ def test_title_shows_the_same_characters_in_english(project: Project) -> None:
     po = polib.pofile(str(po_path))
     po.find(title).msgstr = "The War \\[Part 1\\]"
     po.save(str(po_path))
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     assert '<h1 id="title">The War \\[Part 1\\]</h1>' in project.page("en", "titel").read_text(
         "utf-8"
     )
@@ -448,14 +449,14 @@ def test_two_articles_with_one_slug_neither_overwrites_the_other(project: Projec
 
     built = build()
 
-    assert built.exit_code == site.EXIT_PARTIAL
+    assert built.exit_code == report.EXIT_PARTIAL
     assert built.errors == [f"error: {SLUG_CONFLICT}"]
     assert_slug_held_by_a(project)
     assert (project.translations / "a.po").is_file()
     assert not (project.translations / "b.po").exists()
     # Again, with a now reused from the build state: the same single report.
     again = build()
-    assert (again.exit_code, again.errors) == (site.EXIT_PARTIAL, [f"error: {SLUG_CONFLICT}"])
+    assert (again.exit_code, again.errors) == (report.EXIT_PARTIAL, [f"error: {SLUG_CONFLICT}"])
     assert again.summary["reused_articles"] == 3
     assert_slug_held_by_a(project)
 
@@ -465,13 +466,13 @@ def test_published_slug_is_not_taken_over_by_a_new_article(project: Project) -> 
     URL keeps showing b; a is reported once, and b's translation memory stays."""
     write_good(project)
     project.write("b.md", SLUG_B)
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     b_memory = (project.translations / "b.po").read_bytes()
     project.write("a.md", SLUG_A)
 
     built = build()
 
-    assert built.exit_code == site.EXIT_PARTIAL
+    assert built.exit_code == report.EXIT_PARTIAL
     assert built.errors == [
         "error: content/a.md: slug 'bericht' is already used by content/b.md; set a "
         "different 'slug:' in its front matter (not built)"
@@ -506,7 +507,7 @@ def test_slug_is_made_url_safe_and_never_used_raw(
 
     built = build()
 
-    assert built.exit_code == site.EXIT_OK
+    assert built.exit_code == report.EXIT_OK
     assert built.warnings == [
         f"warning: content/ausbruch.md:3: slug {slug!r} is not URL-safe, using {expected_slug!r}"
     ]
@@ -529,7 +530,7 @@ def test_odd_file_name_becomes_a_url_safe_slug(project: Project) -> None:
 
     built = build()
 
-    assert (built.exit_code, built.errors) == (site.EXIT_OK, [])
+    assert (built.exit_code, built.errors) == (report.EXIT_OK, [])
     assert project.published() == {"strasse-co-2025"}
 
 
@@ -554,7 +555,7 @@ def test_ten_megabyte_article_builds(project: Project) -> None:
     built = build()
     elapsed = time.monotonic() - started
 
-    assert (built.exit_code, built.errors) == (site.EXIT_OK, [])
+    assert (built.exit_code, built.errors) == (report.EXIT_OK, [])
     assert sorted(built.summary["translated_units"]) == sorted(["Der Krieg", *distinct])
     bilingual = project.page("de-en", "gross").read_text("utf-8")
     assert bilingual.count('<div class="row k-paragraph">') == len(blocks)
@@ -573,7 +574,7 @@ def test_ten_megabyte_limit_is_twenty(project: Project) -> None:
 
     built = build()
 
-    assert built.exit_code == site.EXIT_PARTIAL
+    assert built.exit_code == report.EXIT_PARTIAL
     assert built.errors == ["error: content/riesig.md: file is larger than 20 MB"]
     assert_good_published(project)
 
@@ -602,7 +603,7 @@ def test_sentence_longer_than_the_model_accepts_reaches_it_whole(project: Projec
 
     built = build()
 
-    assert (built.exit_code, built.errors) == (site.EXIT_OK, [])
+    assert (built.exit_code, built.errors) == (report.EXIT_OK, [])
     entry = memory.load(project.translations / "lang.po").entries[sentence]
     assert entry.target == "The president said " + " ".join(words) + "."
     page = Text(project.page("en", "lang").read_text("utf-8")).text
@@ -613,7 +614,7 @@ def test_glossary_that_does_not_parse_stops_the_build_and_writes_nothing(
     project: Project,
 ) -> None:
     write_good(project)
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     project.write(
         "neu.md",
         "---\ntitle: Der Frieden\n---\n\nDer Kanzler sagte heute, dass der Frieden sehr "
@@ -626,7 +627,7 @@ def test_glossary_that_does_not_parse_stops_the_build_and_writes_nothing(
 
     built = build()
 
-    assert built.exit_code == site.EXIT_FAILED
+    assert built.exit_code == report.EXIT_FAILED
     assert built.errors == [
         "error: glossaries/namen.yaml:4: YAML: while parsing a flow sequence expected ',' or "
         "']', but got ':' (fix the glossary; nothing was built)"
@@ -648,7 +649,7 @@ BROKEN_PO = {
 @pytest.mark.parametrize("case", sorted(BROKEN_PO))
 def test_po_file_that_does_not_parse_is_reported_and_kept(project: Project, case: str) -> None:
     write_good(project)
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     po_path = project.translations / "gut-eins.po"
     old, new = BROKEN_PO[case]
     text = po_path.read_text("utf-8")
@@ -661,7 +662,7 @@ def test_po_file_that_does_not_parse_is_reported_and_kept(project: Project, case
 
     built = build()
 
-    assert built.exit_code == site.EXIT_PARTIAL
+    assert built.exit_code == report.EXIT_PARTIAL
     (error,) = built.errors
     assert error.startswith(
         f"error: translations/de-en/gut-eins.po:{line}: translation memory does not parse: "
@@ -680,7 +681,7 @@ def test_po_file_that_polib_rejects_names_its_line(project: Project) -> None:
 
     built = build()
 
-    assert built.exit_code == site.EXIT_PARTIAL
+    assert built.exit_code == report.EXIT_PARTIAL
     # polib's own "Syntax error in po file … (line 6)", reworded as file:line.
     assert built.errors == [
         "error: translations/de-en/gut-eins.po:6: translation memory does not parse: syntax error"
@@ -774,24 +775,24 @@ def test_journal_keeps_records_with_unicode_line_separators(tmp_path: Path) -> N
     str.splitlines does) lost those records, and the next build redid their work."""
     path = tmp_path / ".journal.jsonl"
     sources = ["Der Krieg\u2028heute", "Der\x85Frieden", "Der Kanzler\u2029sagte", "Ende\x0b"]
-    site.Journal(path).add(
+    machine.Journal(path).add(
         [{"source": s, "glossary": [], "target": s, "model": "m", "problems": []} for s in sources]
     )
     with open(path, "a", encoding="utf-8") as handle:
         handle.write('{"source": "cut sho')  # a record the kill cut short
 
-    reloaded = site.Journal(path).entries
-    assert sorted(reloaded) == sorted(site.journal_key(s, ()) for s in sources)
+    reloaded = machine.Journal(path).entries
+    assert sorted(reloaded) == sorted(machine.journal_key(s, ()) for s in sources)
 
 
 # Runs the CLI's `main` as the console script does, with smaller translation waves so a
 # kill lands mid-translation with several waves journalled before it and several after.
 CHILD = """
 import signal, sys
-from translate_pipeline import site
+from translate_pipeline import machine
 from translate_pipeline.cli import main
 signal.signal(signal.SIGINT, signal.default_int_handler)
-site.WAVE_SENTENCES = 48
+machine.WAVE_SENTENCES = 48
 main(prog_name="translate-pipeline")
 """
 
@@ -829,7 +830,7 @@ def wait_for_journal(project: Project, process: subprocess.Popen[str], timeout: 
 def previous_site(project: Project) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """A published site and memory from other content, as snapshots."""
     write_good(project)
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     return snapshot(project.site), snapshot(project.translations)
 
 
@@ -846,7 +847,7 @@ def test_interrupted_build_loses_nothing_and_the_next_one_resumes(
         if sig == signal.SIGKILL:
             # Meanwhile a second build on the same folder refuses at once.
             second = build()
-            assert second.exit_code == site.EXIT_FAILED
+            assert second.exit_code == report.EXIT_FAILED
             assert second.errors == [
                 "error: site: another build is running on this folder (lock .site.lock); "
                 "try again when it has finished"
@@ -878,7 +879,7 @@ def test_interrupted_build_loses_nothing_and_the_next_one_resumes(
 
     resumed = build()
 
-    assert (resumed.exit_code, resumed.errors) == (site.EXIT_OK, [])
+    assert (resumed.exit_code, resumed.errors) == (report.EXIT_OK, [])
     sent = resumed.summary["translated_units"]
     assert len(sent) == len(set(sent))
     assert not set(sent) & done_before, "work journalled before the interruption was redone"
@@ -904,7 +905,7 @@ def test_interrupted_build_loses_nothing_and_the_next_one_resumes(
 
 def test_second_build_refuses_while_another_holds_the_lock(project: Project) -> None:
     write_good(project)
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     project.write(
         "neu.md",
         "---\ntitle: Der Frieden\n---\n\nDer Kanzler sagte heute, dass der Frieden sehr "
@@ -918,14 +919,14 @@ def test_second_build_refuses_while_another_holds_the_lock(project: Project) -> 
         refused = build()
         assert time.monotonic() - started < 5  # at once, not after waiting
 
-    assert refused.exit_code == site.EXIT_FAILED
+    assert refused.exit_code == report.EXIT_FAILED
     assert refused.errors == [
         "error: site: another build is running on this folder (lock .site.lock); "
         "try again when it has finished"
     ]
     assert snapshot(project.root) == before
     # Once the lock is free, the same build goes through.
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     assert "neu" in project.published()
 
 
@@ -958,7 +959,7 @@ def test_broken_model_package_stops_the_build_before_anything_is_written(
     project: Project, damage: str
 ) -> None:
     write_good(project)
-    assert build().exit_code == site.EXIT_OK
+    assert build().exit_code == report.EXIT_OK
     project.write(
         "neu.md",
         "---\ntitle: Der Frieden\n---\n\nDer Kanzler sagte heute, dass der Frieden sehr "
@@ -972,7 +973,7 @@ def test_broken_model_package_stops_the_build_before_anything_is_written(
 
     built = build()
 
-    assert built.exit_code == site.EXIT_NO_MODEL
+    assert built.exit_code == report.EXIT_NO_MODEL
     (error,) = built.errors
     assert error.startswith(
         f"error: Translation package '{package.name}' ({package.path}) is broken: "

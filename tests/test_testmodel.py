@@ -9,10 +9,9 @@ from pathlib import Path
 import ctranslate2
 import pytest
 import sentencepiece as spm
+import testmodel
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-from translate_pipeline import testmodel
 
 
 def _open(

@@ -3,9 +3,11 @@
 Exit codes (also in the README):
   0  everything was built / checked clean
   1  failed, nothing published (or `check` found problems)
-  2  the de→en model is not installed and could not be installed
+  2  the translation model is not installed and could not be installed
   3  partial: some input was skipped (each named on stderr); the rest was published
   130  interrupted (Ctrl+C): nothing published; the next build reuses finished work
+
+With `--json`, stdout holds exactly one JSON object whatever happens.
 """
 
 from __future__ import annotations
@@ -13,12 +15,28 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
 
-from translate_pipeline import articles, dates, glossary, inspect, models, site
+from translate_pipeline import analysis, articles, dates, glossary, memory, models, sources
+from translate_pipeline.backend import Progress
+from translate_pipeline.build import build as run_build
+from translate_pipeline.build import check as run_check
+from translate_pipeline.config import ConfigError, Options
+from translate_pipeline.machine import engine_factory
+from translate_pipeline.report import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    BuildError,
+    Report,
+    summary,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Progress:
@@ -50,9 +68,85 @@ class _Progress:
             click.echo(err=True)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, as_json: bool = False) -> NoReturn:
+    """One line on stderr; under --json also the one promised JSON object on stdout."""
+    if as_json:
+        click.echo(json.dumps({"exit_code": code, "error": message}, ensure_ascii=False))
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def _download_progress(quiet: bool) -> Progress | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        mb = done / 2**20
+        total_text = f"/{total / 2**20:.1f}" if total else ""
+        click.echo(f"\rdownloading {mb:.1f}{total_text} MB ", nl=False, err=True)
+        if total and done >= total:
+            click.echo(err=True)
+
+    return show
+
+
+def _print_problems(report: Report) -> None:
+    for line in [*report.errors, *report.skipped]:
+        click.echo(f"error: {line}", err=True)
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
+
+
+# --- options shared by several commands, declared once ------------------------------------
+
+
+def _shared(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+_content = click.argument("content", type=click.Path(path_type=Path), default="content")
+_out = click.option("--out", type=click.Path(path_type=Path), default="site", show_default=True)
+_translations = click.option(
+    "--translations",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Translation memory: the folder of PO files (default: translations/de-en).",
+)
+_glossaries = click.option(
+    "--glossaries", type=click.Path(path_type=Path), default="glossaries", show_default=True
+)
+_base_url = click.option(
+    "--base-url",
+    default=None,
+    help="Absolute URL the site is served from (default: relative links).",
+)
+_engine = _shared(
+    click.option(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads for translation (default: all cores).",
+    ),
+    click.option(
+        "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+    ),
+)
+_json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+
+
+def _options(as_json: bool, need_content: bool = False, **values: Any) -> Options:
+    """Options from the command line; a bad value is a one-line error (exit 1)."""
+    if need_content and not values["content"].exists():
+        _fail(f"{values['content']}: no such folder", EXIT_FAILED, as_json)
+    try:
+        return Options(**values)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_FAILED, as_json)
 
 
 @click.group()
@@ -62,76 +156,30 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("content", type=click.Path(path_type=Path), default="content")
-@click.option("--out", type=click.Path(path_type=Path), default="site", show_default=True)
-@click.option(
-    "--translations",
-    type=click.Path(path_type=Path),
-    default="translations/de-en",
-    show_default=True,
-    help="Translation memory (PO files).",
-)
-@click.option(
-    "--glossaries", type=click.Path(path_type=Path), default="glossaries", show_default=True
-)
-@click.option(
-    "--base-url",
-    default=None,
-    help="Absolute URL the site is served from (default: relative links).",
-)
+@_shared(_content, _out, _translations, _glossaries, _base_url, _engine, _json)
 @click.option(
     "--frozen", is_flag=True, help="Publish from the translation memory only; never load a model."
 )
-@click.option(
-    "--threads", type=int, default=None, help="CPU threads for translation (default: all cores)."
-)
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary; errors only.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def build(
-    content: Path,
-    out: Path,
-    translations: Path,
-    glossaries: Path,
-    base_url: str | None,
-    frozen: bool,
-    threads: int | None,
-    device: str,
-    quiet: bool,
-    as_json: bool,
-) -> None:
+def build(as_json: bool, quiet: bool, **values: Any) -> None:
     """Translate CONTENT (default: content/) and publish it to --out."""
-    options = site.Options(
-        content, out, translations, glossaries, base_url, frozen, device, threads
-    )
-    if not content.exists():
-        _fail(f"{content}: no such folder", site.EXIT_FAILED)
-    if base_url and not base_url.startswith(("http://", "https://")):
-        _fail(f"--base-url must be an absolute http(s) URL, got {base_url!r}", site.EXIT_FAILED)
+    options = _options(as_json, need_content=True, **values)
     progress = _Progress(enabled=not quiet and not as_json and sys.stderr.isatty())
     started = time.monotonic()
     try:
-        report = site.build(
-            options, site.engine_factory(options, _download_progress(quiet)), progress
-        )
-    except site.BuildError as exc:
+        report = run_build(options, engine_factory(options, _download_progress(quiet)), progress)
+    except BuildError as exc:
         progress.close()
-        if as_json:  # CI jobs parse stdout: they get an answer when nothing was built too
-            click.echo(json.dumps({"exit_code": exc.code, "error": str(exc)}, ensure_ascii=False))
-        _fail(str(exc), exc.code)
+        _fail(str(exc), exc.code, as_json)
     except KeyboardInterrupt:
         progress.close()
         _fail(
             "interrupted; site/ is unchanged and finished translations are kept for the next build",
-            130,
+            EXIT_INTERRUPTED,
+            as_json,
         )
     progress.close()
-    for line in [*report.errors, *report.skipped]:
-        click.echo(f"error: {line}", err=True)
-    for line in report.warnings:
-        click.echo(f"warning: {line}", err=True)
+    _print_problems(report)
     if as_json:
         click.echo(
             json.dumps(
@@ -139,42 +187,32 @@ def build(
             )
         )
     elif not quiet:
-        click.echo(site.summary(report, time.monotonic() - started), err=True)
+        click.echo(summary(report, time.monotonic() - started), err=True)
     sys.exit(report.exit_code)
 
 
 @main.command()
-@click.argument("content", type=click.Path(path_type=Path), default="content")
-@click.option(
-    "--translations",
-    type=click.Path(path_type=Path),
-    default="translations/de-en",
-    show_default=True,
-)
-@click.option(
-    "--glossaries", type=click.Path(path_type=Path), default="glossaries", show_default=True
-)
-@click.option("--json", "as_json", is_flag=True)
-def check(content: Path, translations: Path, glossaries: Path, as_json: bool) -> None:
+@_shared(_content, _translations, _glossaries, _json)
+def check(as_json: bool, **values: Any) -> None:
     """Exit 0 when every block has a current translation, nothing is fuzzy and no
     glossary target is missing; 1 with one line per problem otherwise."""
-    options = site.Options(content=content, translations=translations, glossaries=glossaries)
-    if not content.exists():
-        _fail(f"{content}: no such folder", site.EXIT_FAILED)
+    options = _options(as_json, need_content=True, **values)
     try:
-        report = site.check(options)
-    except site.BuildError as exc:
-        _fail(str(exc), site.EXIT_FAILED)
-    problems = [*report.errors, *report.review]
+        report = run_check(options)
+    except BuildError as exc:
+        _fail(str(exc), EXIT_FAILED, as_json)
+    problems = [*report.errors, *report.skipped, *report.review]
+    code = EXIT_FAILED if problems else 0
     if as_json:
-        click.echo(
-            json.dumps({"ok": not problems, "problems": problems}, indent=2, ensure_ascii=False)
-        )
+        answer = {"ok": not problems, "problems": problems, "warnings": report.warnings}
+        click.echo(json.dumps({**answer, "exit_code": code}, indent=2, ensure_ascii=False))
     else:
         for line in problems:
             click.echo(line)
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
         click.echo(f"{report.articles} article(s) checked, {len(problems)} problem(s)", err=True)
-    sys.exit(1 if problems else 0)
+    sys.exit(code)
 
 
 @main.command("import")
@@ -189,10 +227,10 @@ def import_(source: Path, content: Path, force: bool) -> None:
         markdown = articles.import_plain_text(articles.read_text(source), source)
         article = articles.parse_article(source.with_suffix(".md"), markdown, source)
     except articles.ArticleError as exc:
-        _fail(str(exc), site.EXIT_FAILED)
+        _fail(str(exc), EXIT_FAILED)
     target = content / f"{articles.slugify(source.stem)}.md"
     if target.exists() and not force:
-        _fail(f"{target} exists; use --force to overwrite it", site.EXIT_FAILED)
+        _fail(f"{target} exists; use --force to overwrite it", EXIT_FAILED)
     content.mkdir(parents=True, exist_ok=True)
     target.write_text(markdown, encoding="utf-8")
     click.echo(str(target))
@@ -208,19 +246,32 @@ def import_(source: Path, content: Path, force: bool) -> None:
 @main.command("inspect")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--glossaries", type=click.Path(path_type=Path), default="glossaries", show_default=True
+    "--content",
+    type=click.Path(path_type=Path),
+    default="content",
+    show_default=True,
+    help="The content folder FILE belongs to (locates its translation memory).",
 )
-@click.option("--json", "as_json", is_flag=True)
-def inspect_(file: Path, glossaries: Path, as_json: bool) -> None:
-    """Show what the pipeline sees in FILE: language, blocks, sentences, glossary hits."""
+@_shared(_translations, _glossaries, _json)
+def inspect_(file: Path, as_json: bool, **values: Any) -> None:
+    """Show what the build sees in FILE: language, units, sentences, glossary hits, and
+    what the build will do with each unit."""
+    options = _options(as_json, **values)
+    report = Report()
     try:
-        data = inspect.inspect_file(file, glossary.load_glossary(glossaries))
-    except (articles.ArticleError, glossary.GlossaryError) as exc:
-        _fail(str(exc), site.EXIT_FAILED)
+        loaded_glossary, _ = analysis.load_glossaries(options.glossaries, report)
+        article = articles.read_article(file)
+        mem = memory.load(sources.memory_path(options, file))
+        data = analysis.inspect_article(article, mem, loaded_glossary, options.pair)
+    except BuildError as exc:
+        _fail(str(exc), exc.code, as_json)
+    except (articles.ArticleError, memory.TranslationMemoryError) as exc:
+        _fail(str(exc), EXIT_FAILED, as_json)
+    _print_problems(report)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        click.echo(inspect.as_text(data))
+        click.echo(analysis.inspect_text(data))
 
 
 @main.group("models")
@@ -257,23 +308,9 @@ def models_install(args: tuple[str, ...]) -> None:
         else:
             raise click.UsageError("give FROM TO language codes, or one .argosmodel file")
     except models.ModelError as exc:
-        _fail(str(exc), site.EXIT_FAILED)
+        _fail(str(exc), EXIT_FAILED)
     pair = f"{package.from_code} → {package.to_code}"
     click.echo(f"installed {package.name} {package.version} ({pair}) in {package.path}")
-
-
-def _download_progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        mb = done / 2**20
-        total_text = f"/{total / 2**20:.1f}" if total else ""
-        click.echo(f"\rdownloading {mb:.1f}{total_text} MB ", nl=False, err=True)
-        if total and done >= total:
-            click.echo(err=True)
-
-    return show
 
 
 @main.group("glossary")
@@ -293,45 +330,49 @@ def glossary_lint(paths: tuple[Path, ...]) -> None:
 
 @glossary_.command("test")
 @click.argument("text")
-@click.option(
-    "--glossaries", type=click.Path(path_type=Path), default="glossaries", show_default=True
-)
-def glossary_test(text: str, glossaries: Path) -> None:
+@_shared(_glossaries, _engine)
+def glossary_test(text: str, **values: Any) -> None:
     """Show the glossary matches in TEXT and the English the pipeline produces."""
+    options = _options(False, **values)
+    report = Report()
     try:
-        loaded = glossary.load_glossary(glossaries)
-    except glossary.GlossaryError as exc:
-        _fail(str(exc), site.EXIT_FAILED)
-    try:
-        click.echo(site.glossary_trial(text, loaded, site.Options(glossaries=glossaries)))
-    except site.BuildError as exc:
+        loaded, _ = analysis.load_glossaries(options.glossaries, report)
+    except BuildError as exc:
         _fail(str(exc), exc.code)
+    _print_problems(report)
+    try:
+        backend = engine_factory(options, None)()
+    except BuildError as exc:
+        click.echo(analysis.glossary_trial(text, loaded, exc))
+        _fail(str(exc).splitlines()[0], exc.code)
+    click.echo(analysis.glossary_trial(text, loaded, backend))
 
 
 @main.command()
-@click.argument("content", type=click.Path(path_type=Path), default="content")
-@click.option("--out", type=click.Path(path_type=Path), default="site", show_default=True)
+@_shared(_content, _out, _translations, _glossaries, _engine)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--watch/--no-watch", default=True, help="Rebuild when content or glossaries change.")
-def serve(content: Path, out: Path, port: int, watch: bool) -> None:
+def serve(port: int, watch: bool, **values: Any) -> None:
     """Serve the built site on localhost for editors, rebuilding on change."""
     from translate_pipeline import serve as serving
 
-    options = site.Options(content=content, out=out)
+    options = _options(False, **values)
 
     def rebuild() -> None:
         try:
-            report = site.build(options, site.engine_factory(options, None))
-            click.echo(site.summary(report, 0.0), err=True)
-        except site.BuildError as exc:
+            report = run_build(options, engine_factory(options, None))
+        except BuildError as exc:
             click.echo(f"error: {exc}", err=True)
+            return
+        _print_problems(report)
+        click.echo(summary(report, 0.0), err=True)
 
     if watch:
         rebuild()
-    click.echo(f"serving {out} on http://127.0.0.1:{port}/ (Ctrl+C to stop)", err=True)
+    click.echo(f"serving {options.out} on http://127.0.0.1:{port}/ (Ctrl+C to stop)", err=True)
     serving.serve(
-        out,
+        options.out,
         port=port,
         on_change=rebuild if watch else None,
-        watch=[content, options.glossaries, options.translations],
+        watch=[options.content, options.glossaries, options.memory_dir],
     )

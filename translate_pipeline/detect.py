@@ -24,6 +24,8 @@ from pathlib import Path
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
+from translate_pipeline.markup import patterns
+
 __all__ = ["UNDETERMINED", "article_language", "block_language", "detect_language"]
 
 UNDETERMINED = "und"  # ISO 639-2 code for "undetermined"
@@ -78,11 +80,14 @@ _GERMAN_WORDS = _TELLING | _FUNCTION_WORDS["de"]
 CLEAR_MIN_TELLING = 2
 CLEAR_MIN_SHARE = 0.15
 
-_CODE = re.compile(r"`+[^`]*`+")
-_URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+|<[a-z][a-z0-9+.-]*:[^>\s]*>", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^)]*\)")  # keep link text / alt text, drop the target
-_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_NOT_LANGUAGE = patterns.union(
+    patterns.CODE_SPAN,
+    patterns.AUTOLINK,
+    patterns.EMAIL_AUTOLINK,
+    patterns.URL,
+    patterns.EMAIL,
+    patterns.HTML_TAG,
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -129,11 +134,8 @@ def _strip_markup(text: str) -> str:
     Besides removing misleading n-grams this keeps them out of the letter count that decides
     whether a block is short. Markdown punctuation needs no removal: langdetect ignores it.
     """
-    text = _CODE.sub(" ", text)
-    text = _LINK.sub(r" \1 ", text)
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" ", text)
-    return _HTML_TAG.sub(" ", text)
+    text = patterns.INLINE_LINK.sub(r" \1 ", text)  # keep link and alt text, drop the target
+    return _NOT_LANGUAGE.sub(" ", text)
 
 
 def _letters(text: str) -> int:

@@ -10,15 +10,14 @@ defaults so output matches what its users know.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ctranslate2
 import sentencepiece
 
+from translate_pipeline.backend import Progress
 from translate_pipeline.models import ModelError, Package, validate_package
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def choose_threads(threads: int | None = None) -> tuple[int, int]:
 
 
 class Engine:
-    """Translates lists of sentences with one Argos package."""
+    """Translates lists of sentences with one Argos package (a `backend.Backend`)."""
 
     def __init__(self, package: Package, settings: EngineSettings | None = None) -> None:
         validate_package(package.path)
@@ -83,6 +82,14 @@ class Engine:
                 f"reinstall it: {package.reinstall_hint}"
             ) from exc
         self.target_prefix = str(package.metadata.get("target_prefix") or "")
+
+    @property
+    def name(self) -> str:
+        return self.package.name
+
+    @property
+    def version(self) -> str:
+        return self.package.version
 
     def tokenize(self, sentences: Sequence[str]) -> list[list[str]]:
         return self.tokenizer.encode(list(sentences), out_type=str)

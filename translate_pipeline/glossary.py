@@ -20,6 +20,9 @@ Comments are allowed. Quote terms YAML would read as something else
 entries with only ``de`` and ``en``. A ``.tsv`` file has ``de<TAB>en[<TAB>note]``
 per line; blank lines and ``#`` lines are skipped.
 
+The term keys are the language pair's codes (``de``/``en``/``en_plural`` for
+German→English); ``source``/``target``/``target_plural`` work for any pair.
+
 Per article, front matter ``glossary:`` takes the same list (or a de→en
 mapping); ``Glossary.with_overrides`` drops global entries with the same ``de``
 (ignoring case) and adds the article's entries with higher priority.
@@ -74,42 +77,55 @@ from pathlib import Path
 
 import yaml
 
+from translate_pipeline.config import Pair
+from translate_pipeline.markup import patterns
+
 GLOSSARY_SUFFIXES = (".yaml", ".yml", ".tsv")
-KEYS = ("de", "en", "note", "variants", "case_sensitive", "genitive", "plural", "en_plural")
+# The keys of an entry; the term and its translation are named by language code (`de`, `en`,
+# `en_plural` for German→English) or generically (`source`, `target`, `target_plural`).
+OTHER_KEYS = ("note", "variants", "case_sensitive", "genitive", "plural")
 GENITIVE_MODES = ("possessive", "plain", "off")
 
+
+def _key_names(pair: Pair) -> dict[str, str]:
+    """The language-code names of the generic keys, as editors write them."""
+    return {"source": pair.source, "target": pair.target, "target_plural": f"{pair.target}_plural"}
+
+
+def known_keys(pair: Pair | None = None) -> tuple[str, ...]:
+    names = _key_names(pair or Pair())
+    return (names["source"], names["target"], *OTHER_KEYS, names["target_plural"])
+
+
 _WORD = re.compile(r"\w+")
-_PROTECTED = re.compile(
-    r"""
-      ^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[ \t]*$|\Z)    # fenced code block
-    | (`+)(?!`).+?(?<!`)\2(?!`)                                     # code span
-    | \]\(\s*(?:<[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))*)
-          (?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)               # link/image destination
-    | \]\[[^\]\n]*\]                                                # reference label
-    | ^[ ]{0,3}\[[^\]\n]+\]:[^\n]*                                  # reference definition
-    | <!--.*?-->                                                    # HTML comment
-    | <[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>                        # autolink
-    | <[^\s@<>]+@[^\s@<>]+>                                         # e-mail autolink
-    | </?[A-Za-z][^<>]*>                                            # HTML tag
-    | (?:https?://|www\.)[^\s<>]*                                   # bare URL
-    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                                  # bare e-mail address
-    """,
-    re.VERBOSE | re.MULTILINE | re.DOTALL,
+# Markdown that is not prose: terms there are never matched.
+_PROTECTED = patterns.union(
+    patterns.FENCED_CODE,
+    patterns.CODE_SPAN,
+    patterns.LINK_DESTINATION,
+    patterns.REFERENCE_LABEL,
+    patterns.REFERENCE_DEFINITION,
+    patterns.HTML_COMMENT,
+    patterns.AUTOLINK,
+    patterns.EMAIL_AUTOLINK,
+    patterns.HTML_TAG,
+    patterns.URL,
+    patterns.EMAIL,
 )
 
 
 @dataclass(frozen=True)
-class Entry:
+class Term:
     """One glossary entry; ``file``/``line`` point editors back to its source."""
 
-    de: str
-    en: str
+    source: str  # the term in the source language
+    target: str  # what to emit in the target language
     note: str = ""
     variants: tuple[str, ...] = ()
     case_sensitive: bool = True
     genitive: str = "possessive"
     plural: bool = False
-    en_plural: str = ""
+    target_plural: str = ""
     file: str = ""
     line: int = 0
 
@@ -125,7 +141,7 @@ class Match:
     start: int
     end: int
     source: str
-    entry: Entry
+    term: Term
     target: str
     form: str  # "base", "variant", "genitive" or "plural"
 
@@ -133,7 +149,7 @@ class Match:
     def expected(self) -> str:
         """English that must appear in a translation: the target without the possessive,
         since "die Rede Putins" may correctly become "the speech of Putin"."""
-        return _expected(self.entry, self.form)
+        return _expected(self.term, self.form)
 
 
 @dataclass(frozen=True)
@@ -162,7 +178,7 @@ class _Form:
     surface: str
     target: str
     kind: str
-    entry: Entry
+    term: Term
     root: str  # the de or variant this form is built from
 
     @property
@@ -182,7 +198,7 @@ class Glossary:
     """Entries in priority order (later wins) plus a first-word index, so matching costs
     a dict lookup per word of text whatever the glossary size."""
 
-    entries: tuple[Entry, ...] = ()
+    entries: tuple[Term, ...] = ()
     _cs: dict[str, list[_Candidate]] = field(init=False, repr=False, compare=False)
     _ci: dict[str, list[_Candidate]] = field(init=False, repr=False, compare=False)
 
@@ -206,20 +222,18 @@ class Glossary:
         object.__setattr__(self, "_find", functools.lru_cache(maxsize=4096)(self._find))
 
     def with_overrides(
-        self,
-        overrides: Sequence[Entry] | Mapping[str, str] | Sequence[Mapping[str, object]],
-        source: str = "front matter",
+        self, overrides: object, source: str = "front matter", pair: Pair | None = None
     ) -> Glossary:
-        """Per-article glossary: front matter data (or entries) replacing global entries
-        with the same ``de``, ignoring case so an article can retarget a common noun."""
-        if isinstance(overrides, Sequence) and all(isinstance(e, Entry) for e in overrides):
-            new = list(overrides)
+        """Per-article glossary: front matter data (or terms) replacing global entries
+        with the same source term, ignoring case so an article can retarget a common noun."""
+        if isinstance(overrides, Sequence) and all(isinstance(e, Term) for e in overrides):
+            new = [e for e in overrides if isinstance(e, Term)]
         else:
-            new, problems = parse_entries(overrides, source)
+            new, problems = parse_entries(overrides, source, pair)
             if errors := [p for p in problems if p.severity == "error"]:
                 raise GlossaryError(errors)
-        replaced = {e.de.lower() for e in new}
-        kept = tuple(e for e in self.entries if e.de.lower() not in replaced)
+        replaced = {e.source.lower() for e in new}
+        kept = tuple(e for e in self.entries if e.source.lower() not in replaced)
         return Glossary(kept + tuple(new))
 
     def find(self, text: str, protected: Iterable[tuple[int, int]] = ()) -> list[Match]:
@@ -241,7 +255,7 @@ class Glossary:
                 if hit and not _overlaps(spans, starts, start, hit.end()):
                     form = candidate.form
                     matches.append(
-                        Match(start, hit.end(), hit.group(), form.entry, form.target, form.kind)
+                        Match(start, hit.end(), hit.group(), form.term, form.target, form.kind)
                     )
                     pos = hit.end()
                     break
@@ -266,7 +280,7 @@ def missing_targets(english: str, matches: Sequence[Match]) -> list[Match]:
     """
     groups: dict[tuple[str, bool], list[Match]] = {}
     for m in matches:
-        groups.setdefault((m.expected, m.entry.case_sensitive), []).append(m)
+        groups.setdefault((m.expected, m.term.case_sensitive), []).append(m)
     claimed: list[tuple[int, int]] = []
     missing: list[Match] = []
     for (phrase, case_sensitive), group in sorted(groups.items(), key=lambda g: -len(g[0][0])):
@@ -280,29 +294,14 @@ def missing_targets(english: str, matches: Sequence[Match]) -> list[Match]:
     return sorted(missing, key=lambda m: m.start)
 
 
-def explain(text: str, glossary: Glossary) -> list[dict[str, object]]:
-    """Rows for ``translate-pipeline glossary test``: what matched, why, and where it is defined."""
-    return [
-        {
-            "source": m.source,
-            "start": m.start,
-            "end": m.end,
-            "form": m.form,
-            "de": m.entry.de,
-            "target": m.target,
-            "note": m.entry.note,
-            "location": m.entry.location,
-        }
-        for m in glossary.find(text)
-    ]
-
-
 # --- parsing (pure: text or data in) -------------------------------------------------------
 
 _Fields = dict[str, tuple[object, int]]
 
 
-def parse_yaml(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
+def parse_yaml(
+    text: str, file: str, pair: Pair | None = None
+) -> tuple[list[Term], list[LintProblem]]:
     """Entries of a YAML glossary with the line of each entry, plus schema problems."""
     loader = yaml.SafeLoader(text)
     try:
@@ -315,15 +314,16 @@ def parse_yaml(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
             for key, value in root.value:
                 line = key.start_mark.line + 1
                 fields: _Fields = {
-                    "de": (loader.construct_object(key, deep=True), line),
-                    "en": (loader.construct_object(value, deep=True), line),
+                    "source": (loader.construct_object(key, deep=True), line),
+                    "target": (loader.construct_object(value, deep=True), line),
                 }
                 items.append((fields, line))
         elif isinstance(root, yaml.SequenceNode):
             for node in root.value:
                 line = node.start_mark.line + 1
                 if not isinstance(node, yaml.MappingNode):
-                    problems.append(LintProblem(file, line, "entry must be a mapping with de, en"))
+                    message = "entry must be a mapping with {}, {}".format(*known_keys(pair))
+                    problems.append(LintProblem(file, line, message))
                     continue
                 fields = {}
                 for key, value in node.value:
@@ -333,7 +333,9 @@ def parse_yaml(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
                     fields[name] = (loader.construct_object(value, deep=True), at)
                 items.append((fields, line))
         else:
-            msg = "top level must be a list of entries or a de: en mapping"
+            msg = "top level must be a list of entries or a {}: {} mapping".format(
+                *known_keys(pair)
+            )
             return [], [LintProblem(file, root.start_mark.line + 1, msg)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -344,11 +346,13 @@ def parse_yaml(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
         return [], [LintProblem(file, line, f"YAML: {exc.reason}")]
     finally:
         loader.dispose()
-    entries, entry_problems = _entries_from_items(items, file)
+    entries, entry_problems = _entries_from_items(items, file, pair)
     return entries, problems + entry_problems
 
 
-def parse_tsv(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
+def parse_tsv(
+    text: str, file: str, pair: Pair | None = None
+) -> tuple[list[Term], list[LintProblem]]:
     """Entries of a ``de<TAB>en[<TAB>note]`` glossary, for bulk lists exported from spreadsheets."""
     items: list[tuple[_Fields, int]] = []
     problems: list[LintProblem] = []
@@ -362,30 +366,31 @@ def parse_tsv(text: str, file: str) -> tuple[list[Entry], list[LintProblem]]:
             continue
         if len(cols) == 3 and not cols[2].strip():
             cols.pop()  # spreadsheets export an empty note column as a trailing tab
-        items.append(({k: (v, n) for k, v in zip(("de", "en", "note"), cols)}, n))
-    entries, entry_problems = _entries_from_items(items, file)
+        items.append(({k: (v, n) for k, v in zip(("source", "target", "note"), cols)}, n))
+    entries, entry_problems = _entries_from_items(items, file, pair)
     return entries, problems + entry_problems
 
 
 def parse_entries(
-    data: object, file: str = "front matter"
-) -> tuple[list[Entry], list[LintProblem]]:
+    data: object, file: str = "front matter", pair: Pair | None = None
+) -> tuple[list[Term], list[LintProblem]]:
     """Entries from already-parsed data (front matter), which has no line numbers: problems
     name the entry by position instead."""
     if isinstance(data, Mapping):
-        items = [{"de": k, "en": v} for k, v in data.items()]
+        items = [{"source": k, "target": v} for k, v in data.items()]
     elif isinstance(data, list):
         items = data
     else:
-        return [], [LintProblem(file, 0, "glossary must be a list of entries or a de: en mapping")]
-    entries: list[Entry] = []
+        message = "glossary must be a list of entries or a {}: {} mapping".format(*known_keys(pair))
+        return [], [LintProblem(file, 0, message)]
+    entries: list[Term] = []
     problems: list[LintProblem] = []
     for n, item in enumerate(items, 1):
         if not isinstance(item, Mapping):
             problems.append(LintProblem(file, 0, f"glossary entry {n}: must be a mapping"))
             continue
         entry, entry_problems = _entry_from_fields(
-            {str(k): (v, 0) for k, v in item.items()}, file, 0
+            {str(k): (v, 0) for k, v in item.items()}, file, 0, pair
         )
         problems += [
             LintProblem(file, 0, f"glossary entry {n}: {p.message}", p.severity)
@@ -397,12 +402,12 @@ def parse_entries(
 
 
 def _entries_from_items(
-    items: list[tuple[_Fields, int]], file: str
-) -> tuple[list[Entry], list[LintProblem]]:
-    entries: list[Entry] = []
+    items: list[tuple[_Fields, int]], file: str, pair: Pair | None
+) -> tuple[list[Term], list[LintProblem]]:
+    entries: list[Term] = []
     problems: list[LintProblem] = []
     for fields, line in items:
-        entry, entry_problems = _entry_from_fields(fields, file, line)
+        entry, entry_problems = _entry_from_fields(fields, file, line, pair)
         problems += entry_problems
         if entry is not None:
             entries.append(entry)
@@ -410,30 +415,41 @@ def _entries_from_items(
 
 
 def _entry_from_fields(
-    fields: _Fields, file: str, line: int
-) -> tuple[Entry | None, list[LintProblem]]:
+    written: _Fields, file: str, line: int, pair: Pair | None
+) -> tuple[Term | None, list[LintProblem]]:
     problems: list[LintProblem] = []
+    names = _key_names(pair or Pair())
+    known = known_keys(pair or Pair())
+    canonical = {name: key for key, name in names.items()}
+    fields: _Fields = {}
+    shown: dict[str, str] = dict(names)  # key -> the name messages use for it
 
     def problem(message: str, at: int = line, severity: str = "error") -> None:
         problems.append(LintProblem(file, at, message, severity))
 
-    for key, (_, at) in fields.items():
-        if key not in KEYS:
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KEYS)}"
+    for key, (value, at) in written.items():
+        name = canonical.get(key, key)
+        if name not in (*names, *OTHER_KEYS):
+            close = difflib.get_close_matches(str(key), [*known, *names], n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
             problem(f"unknown key {key!r} ({hint})", at)
+        elif name in fields:
+            problem(f"{key!r} and {shown[name]!r} both given; keep one", at)
+        else:
+            fields[name] = (value, at)
+            shown[name] = key
 
     def text(key: str, required: bool) -> str:
         if key not in fields:
             if required:
-                problem(f"missing {key!r}")
+                problem(f"missing {shown.get(key, key)!r}")
             return ""
         value, at = fields[key]
         if value is not None and not isinstance(value, str):
-            problem(f"{key!r} must be text, got {value!r}; put it in quotes", at)
+            problem(f"{shown.get(key, key)!r} must be text, got {value!r}; put it in quotes", at)
             return ""
-        if not (value or "").strip():
-            problem(f"empty {key!r}", at, "error" if required else "warning")
+        if not value or not value.strip():
+            problem(f"empty {shown.get(key, key)!r}", at, "error" if required else "warning")
             return ""
         return value
 
@@ -444,11 +460,11 @@ def _entry_from_fields(
             return default
         return value
 
-    de, en, note, en_plural = (
-        text("de", True),
-        text("en", True),
+    source, target, note, target_plural = (
+        text("source", True),
+        text("target", True),
         text("note", False),
-        text("en_plural", False),
+        text("target_plural", False),
     )
     case_sensitive = flag("case_sensitive", True)
     plural = flag("plural", False)
@@ -474,15 +490,15 @@ def _entry_from_fields(
 
     if any(p.severity == "error" for p in problems):
         return None, problems
-    entry = Entry(
-        de=de,
-        en=en,
+    entry = Term(
+        source=source,
+        target=target,
         note=note,
         variants=tuple(variants),
         case_sensitive=case_sensitive,
         genitive=str(genitive),
         plural=plural,
-        en_plural=en_plural,
+        target_plural=target_plural,
         file=file,
         line=line,
     )
@@ -503,7 +519,9 @@ def glossary_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def read_glossary_file(path: Path) -> tuple[list[Entry], list[LintProblem]]:
+def read_glossary_file(
+    path: Path, pair: Pair | None = None
+) -> tuple[list[Term], list[LintProblem]]:
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -511,17 +529,17 @@ def read_glossary_file(path: Path) -> tuple[list[Entry], list[LintProblem]]:
         line = data[: exc.start].count(b"\n") + 1
         return [], [LintProblem(str(path), line, "not valid UTF-8")]
     if path.suffix == ".tsv":
-        return parse_tsv(text, str(path))
-    return parse_yaml(text, str(path))
+        return parse_tsv(text, str(path), pair)
+    return parse_yaml(text, str(path), pair)
 
 
-def load_glossary(paths: Path | Iterable[Path]) -> Glossary:
+def load_glossary(paths: Path | Iterable[Path], pair: Pair | None = None) -> Glossary:
     """Glossary from files and/or directories; raises GlossaryError on any file that does
     not parse or entry that is malformed, so a typo never silently drops a term."""
-    entries: list[Entry] = []
+    entries: list[Term] = []
     errors: list[LintProblem] = []
     for path in glossary_files([paths] if isinstance(paths, Path) else paths):
-        file_entries, problems = read_glossary_file(path)
+        file_entries, problems = read_glossary_file(path, pair)
         entries += file_entries
         errors += sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line)
     if errors:
@@ -529,40 +547,41 @@ def load_glossary(paths: Path | Iterable[Path]) -> Glossary:
     return Glossary(tuple(entries))
 
 
-def lint(paths: Path | Iterable[Path]) -> list[LintProblem]:
+def lint(paths: Path | Iterable[Path], pair: Pair | None = None) -> list[LintProblem]:
     """Every problem in the glossary files, across files, ordered by file and line."""
-    entries: list[Entry] = []
+    entries: list[Term] = []
     problems: list[LintProblem] = []
     for path in glossary_files([paths] if isinstance(paths, Path) else paths):
-        file_entries, file_problems = read_glossary_file(path)
+        file_entries, file_problems = read_glossary_file(path, pair)
         entries += file_entries
         problems += file_problems
-    problems += lint_entries(entries)
+    problems += lint_entries(entries, pair)
     return sorted(problems, key=lambda p: (p.file, p.line))
 
 
 # --- lint (pure) ---------------------------------------------------------------------------
 
 
-def lint_entries(entries: Sequence[Entry]) -> list[LintProblem]:
+def lint_entries(entries: Sequence[Term], pair: Pair | None = None) -> list[LintProblem]:
     """Semantic problems of loaded entries (in load order): unmatchable terms, duplicates,
     conflicts, clashing variants/inflections and overlaps that change meaning."""
     problems: list[LintProblem] = []
+    names = _key_names(pair or Pair())
     for entry in entries:
-        problems += _entry_problems(entry)
+        problems += _entry_problems(entry, names)
     problems += _duplicate_problems(entries)
     problems += _form_clash_problems(entries)
     problems += _overlap_problems(Glossary(tuple(entries)))
     return problems
 
 
-def _entry_problems(entry: Entry) -> list[LintProblem]:
+def _entry_problems(entry: Term, names: dict[str, str]) -> list[LintProblem]:
     problems: list[LintProblem] = []
 
     def problem(message: str, severity: str = "error") -> None:
         problems.append(LintProblem(entry.file, entry.line, message, severity))
 
-    terms = [("de", entry.de), *(("variant", v) for v in entry.variants)]
+    terms = [(names["source"], entry.source), *(("variant", v) for v in entry.variants)]
     for label, term in terms:
         if term != term.strip():
             problem(f"{label} {term!r} has leading or trailing whitespace; it never matches")
@@ -576,15 +595,16 @@ def _entry_problems(entry: Entry) -> list[LintProblem]:
                 "capitalised noun and sentence starts; set case_sensitive: false",
                 "warning",
             )
-    seen = {entry.de}
+    seen = {entry.source}
     for variant in entry.variants:
         if variant in seen:
-            problem(f"variant {variant!r} repeats {'de' if variant == entry.de else 'a variant'}")
+            repeated = names["source"] if variant == entry.source else "a variant"
+            problem(f"variant {variant!r} repeats {repeated}")
         seen.add(variant)
-    if entry.en != entry.en.strip():
-        problem(f"en {entry.en!r} has leading or trailing whitespace")
-    if entry.en_plural and not entry.plural:
-        problem("'en_plural' has no effect without 'plural: true'", "warning")
+    if entry.target != entry.target.strip():
+        problem(f"{names['target']} {entry.target!r} has leading or trailing whitespace")
+    if entry.target_plural and not entry.plural:
+        problem(f"'{names['target_plural']}' has no effect without 'plural: true'", "warning")
     return problems
 
 
@@ -592,26 +612,26 @@ def _same_term(a: str, a_cs: bool, b: str, b_cs: bool) -> bool:
     return a == b if a_cs and b_cs else a.lower() == b.lower()
 
 
-def _duplicate_problems(entries: Sequence[Entry]) -> list[LintProblem]:
+def _duplicate_problems(entries: Sequence[Term]) -> list[LintProblem]:
     problems: list[LintProblem] = []
-    by_term: dict[str, list[Entry]] = {}
+    by_term: dict[str, list[Term]] = {}
     for entry in entries:
-        earlier = by_term.setdefault(entry.de.lower(), [])
+        earlier = by_term.setdefault(entry.source.lower(), [])
         first = next(
             (
                 e
                 for e in earlier
-                if _same_term(e.de, e.case_sensitive, entry.de, entry.case_sensitive)
+                if _same_term(e.source, e.case_sensitive, entry.source, entry.case_sensitive)
             ),
             None,
         )
         if first is not None:
-            if first.en == entry.en:
-                message = f"duplicate entry {entry.de!r} (also at {first.location})"
+            if first.target == entry.target:
+                message = f"duplicate entry {entry.source!r} (also at {first.location})"
             else:
                 message = (
-                    f"conflicting targets for {entry.de!r}: {entry.en!r} here, {first.en!r} at "
-                    f"{first.location}; the later entry wins"
+                    f"conflicting targets for {entry.source!r}: {entry.target!r} here, "
+                    f"{first.target!r} at {first.location}; the later entry wins"
                 )
             problems.append(LintProblem(entry.file, entry.line, message))
         earlier.append(entry)
@@ -620,13 +640,13 @@ def _duplicate_problems(entries: Sequence[Entry]) -> list[LintProblem]:
 
 def _describe(form: _Form) -> str:
     if form.kind == "base":
-        return f"entry {form.surface!r} at {form.entry.location}"
+        return f"entry {form.surface!r} at {form.term.location}"
     if form.kind == "variant":
-        return f"variant of {form.entry.de!r} at {form.entry.location}"
-    return f"{form.kind} of {form.entry.de!r} at {form.entry.location}"
+        return f"variant of {form.term.source!r} at {form.term.location}"
+    return f"{form.kind} of {form.term.source!r} at {form.term.location}"
 
 
-def _form_clash_problems(entries: Sequence[Entry]) -> list[LintProblem]:
+def _form_clash_problems(entries: Sequence[Term]) -> list[LintProblem]:
     """Two forms with the same surface: only one can win, so the other is dead or surprising."""
     problems: list[LintProblem] = []
     by_surface: dict[str, list[_Form]] = {}
@@ -636,7 +656,7 @@ def _form_clash_problems(entries: Sequence[Entry]) -> list[LintProblem]:
                 continue
             earlier = by_surface.setdefault(form.surface.lower(), [])
             for other in earlier:
-                cs = (form.entry.case_sensitive, other.entry.case_sensitive)
+                cs = (form.term.case_sensitive, other.term.case_sensitive)
                 if not _same_term(form.surface, cs[0], other.surface, cs[1]):
                     continue
                 problem = _clash(form, other)
@@ -648,27 +668,27 @@ def _form_clash_problems(entries: Sequence[Entry]) -> list[LintProblem]:
 
 
 def _clash(form: _Form, other: _Form) -> LintProblem | None:
-    entry, surface = form.entry, form.surface
-    if form.entry is other.entry:
+    entry, surface = form.term, form.surface
+    if form.term is other.term:
         if form.explicit == other.explicit:
             return None  # repeated variants are reported per entry; generated twins are harmless
         variant, generated = (form, other) if form.explicit else (other, form)
-        if generated.target == entry.en:
+        if generated.target == entry.target:
             message = (
                 f"variant {variant.surface!r} is redundant: already the {generated.kind} "
-                f"of {entry.de!r}"
+                f"of {entry.source!r}"
             )
         else:
             message = (
-                f"variant {variant.surface!r} is also the {generated.kind} of {entry.de!r}: "
-                f"listing it emits {entry.en!r} instead of {generated.target!r}"
+                f"variant {variant.surface!r} is also the {generated.kind} of {entry.source!r}: "
+                f"listing it emits {entry.target!r} instead of {generated.target!r}"
             )
         return LintProblem(entry.file, entry.line, message, "warning")
     if form.explicit and other.explicit:
         if form.kind == other.kind == "base":
             return None  # reported as duplicate or conflict
         return LintProblem(entry.file, entry.line, f"{surface!r} duplicates {_describe(other)}")
-    cs = (form.entry.case_sensitive, other.entry.case_sensitive)
+    cs = (form.term.case_sensitive, other.term.case_sensitive)
     if _same_term(form.root, cs[0], other.root, cs[1]):
         return None  # inflections of terms that already collide, reported above
     message = f"{surface!r} ({form.kind}) is also the {_describe(other)}; only one can apply"
@@ -680,17 +700,17 @@ def _overlap_problems(glossary: Glossary) -> list[LintProblem]:
     same words differently, so any near-miss of the longer term changes the meaning."""
     problems: list[LintProblem] = []
     for entry in glossary.entries:
-        for word in _WORD.finditer(entry.de):
+        for word in _WORD.finditer(entry.source):
             for candidate in glossary._candidates(word.group()):
                 form = candidate.form
-                hit = candidate.pattern.match(entry.de, word.start())
-                if not hit or form.entry is entry or hit.span() == (0, len(entry.de)):
+                hit = candidate.pattern.match(entry.source, word.start())
+                if not hit or form.term is entry or hit.span() == (0, len(entry.source)):
                     continue
-                expected = _expected(form.entry, form.kind)
-                if not _whole_phrase(expected, form.entry.case_sensitive).search(entry.en):
+                expected = _expected(form.term, form.kind)
+                if not _whole_phrase(expected, form.term.case_sensitive).search(entry.target):
                     message = (
-                        f"{entry.de!r} contains {form.surface!r} ({form.entry.location}) but "
-                        f"{entry.en!r} does not contain its target {expected!r}"
+                        f"{entry.source!r} contains {form.surface!r} ({form.term.location}) but "
+                        f"{entry.target!r} does not contain its target {expected!r}"
                     )
                     problems.append(LintProblem(entry.file, entry.line, message, "warning"))
     return problems
@@ -699,21 +719,21 @@ def _overlap_problems(glossary: Glossary) -> list[LintProblem]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _expected(entry: Entry, form: str) -> str:
-    return (entry.en_plural or entry.en) if form == "plural" else entry.en
+def _expected(entry: Term, form: str) -> str:
+    return (entry.target_plural or entry.target) if form == "plural" else entry.target
 
 
 def _possessive(en: str) -> str:
     return en + "'" if en.endswith("s") else en + "'s"
 
 
-def _forms(entry: Entry) -> list[_Form]:
+def _forms(entry: Term) -> list[_Form]:
     """Every surface form an entry matches, with the English each one emits."""
-    plural_target = entry.en_plural or entry.en
-    genitive_target = _possessive(entry.en) if entry.genitive == "possessive" else entry.en
+    plural_target = entry.target_plural or entry.target
+    genitive_target = _possessive(entry.target) if entry.genitive == "possessive" else entry.target
     forms: list[_Form] = []
-    for kind, term in [("base", entry.de), *(("variant", v) for v in entry.variants)]:
-        forms.append(_Form(term, entry.en, kind, entry, term))
+    for kind, term in [("base", entry.source), *(("variant", v) for v in entry.variants)]:
+        forms.append(_Form(term, entry.target, kind, entry, term))
         if not term[-1:].isalpha():
             continue
         if entry.genitive != "off":

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import polib
 
+from translate_pipeline.config import Pair, language_name
+
 HUMAN, MACHINE, COPY = "human", "machine", "copy"
 FUZZY_SIMILARITY = 0.6
 
@@ -47,7 +49,7 @@ class Entry:
     origin: str = MACHINE
     model: str = ""
     glossary: tuple[str, ...] = ()
-    lang: str = "de"
+    lang: str = ""  # a copied unit's language; '' is the source language
     fuzzy: bool = False
     previous_source: str = ""
     machine_target: str = ""
@@ -157,7 +159,7 @@ def _entry_from_po(po_entry: polib.POEntry) -> Entry:
         origin=origin,
         model=model.strip(),
         glossary=glossary,
-        lang=fields.get("lang", "de"),
+        lang=fields.get("lang", ""),
         fuzzy="fuzzy" in po_entry.flags,
         previous_source=po_entry.previous_msgid or "",
         machine_target=fields.get("machine", "").replace("\\n", "\n"),
@@ -185,8 +187,8 @@ def _check_syntax(path: Path, data: bytes) -> None:
             f"(byte 0x{data[exc.start]:02x})"
         ) from None
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, line in enumerate(lines, 1):  # polib's lines: not str.splitlines' (U+2028 ...)
-        body = line.strip()
+    for number, raw in enumerate(lines, 1):  # polib's lines: not str.splitlines' (U+2028 ...)
+        body = raw.strip()
         if body.startswith(("#~", "#|")):  # obsolete or previous entries: same syntax
             body = body[2:].lstrip("|").strip()
         elif body.startswith("#"):
@@ -233,7 +235,7 @@ def _po_entry(entry: Entry, obsolete: bool = False) -> polib.POEntry:
         comments.append(f"machine-sha1: {entry.machine_sha1 or sha1(entry.target)}")
     if entry.glossary:
         comments.append("glossary: " + "; ".join(entry.glossary))
-    if entry.lang != "de":
+    if entry.lang:
         comments.append(f"lang: {entry.lang}")
     if entry.notes:
         comments.append("notes: " + " | ".join(entry.notes))
@@ -253,23 +255,25 @@ def _po_entry(entry: Entry, obsolete: bool = False) -> polib.POEntry:
     )
 
 
-def render(memory: Memory, source: str) -> bytes:
+def render(memory: Memory, source: str, pair: Pair | None = None) -> bytes:
     """The PO file's bytes: header without dates, entries in article order."""
+    pair = pair or Pair()
     po = polib.POFile(wrapwidth=78, encoding="utf-8")
+    language = language_name(pair.target)
     po.header = (
-        f"English translation of {source}.\n"
+        f"{language} translation of {source}.\n"
         "Maintained by translate-pipeline; edit with Poedit or Weblate."
     )
     po.metadata = {
         "Project-Id-Version": "translate-pipeline",
         "Last-Translator": "translate-pipeline (machine translation)",
-        "Language-Team": "English",
-        "Language": "en",
+        "Language-Team": language,
+        "Language": pair.target,
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
         "Plural-Forms": "nplurals=2; plural=(n != 1);",
-        "X-Source-Language": "de",
+        "X-Source-Language": pair.source,
         "X-Generator": "translate-pipeline",
         **memory.metadata,
     }

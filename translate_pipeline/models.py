@@ -19,19 +19,18 @@ import struct
 import tempfile
 import urllib.request
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import sentencepiece as spm
+
+from translate_pipeline.backend import Progress
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 _USER_AGENT = "translate-pipeline (ArgosTranslate-compatible)"
 _CHUNK = 1 << 16
-
-Progress = Callable[[int, "int | None"], None]
-"""Download progress callback: (bytes so far, total bytes or None if the server did not say)."""
 
 
 class ModelError(Exception):
@@ -303,7 +302,7 @@ class _Truncated(Exception):
     pass
 
 
-def _read(stream: BinaryIO, fmt: str) -> tuple[int, ...]:
+def _read(stream: IO[bytes], fmt: str) -> tuple[int, ...]:
     size = struct.calcsize(fmt)
     data = stream.read(size)
     if len(data) != size:
@@ -311,7 +310,7 @@ def _read(stream: BinaryIO, fmt: str) -> tuple[int, ...]:
     return struct.unpack(fmt, data)
 
 
-def _skip(stream: BinaryIO, count: int, file_size: int) -> None:
+def _skip(stream: IO[bytes], count: int, file_size: int) -> None:
     if stream.tell() + count > file_size:
         raise _Truncated(
             f"the file is {file_size} bytes but its data runs to {stream.tell() + count}"
@@ -319,7 +318,7 @@ def _skip(stream: BinaryIO, count: int, file_size: int) -> None:
     stream.seek(count, os.SEEK_CUR)
 
 
-def _check_model_bin(stream: BinaryIO, file_size: int) -> None:
+def _check_model_bin(stream: IO[bytes], file_size: int) -> None:
     """Walk the variable table the way CTranslate2's Model::load reads it, skipping the data."""
     (version,) = _read(stream, "<I")
     if not 1 <= version <= _MAX_BINARY_VERSION:
@@ -492,12 +491,12 @@ def _pick_index_entry(
     return max(matches, key=lambda entry: _version_key(str(entry.get("package_version", ""))))
 
 
-def _download(url: str, sink: BinaryIO, progress: Progress | None, timeout: float) -> None:
+def _download(url: str, sink: IO[bytes], progress: Progress | None, timeout: float) -> None:
     sink.seek(0)
     sink.truncate()
     with _open(url, timeout) as response:
         length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
+        total = int(length) if length and length.isdigit() else 0  # 0: the server did not say
         done = 0
         if progress:
             progress(done, total)
@@ -506,5 +505,5 @@ def _download(url: str, sink: BinaryIO, progress: Progress | None, timeout: floa
             done += len(chunk)
             if progress:
                 progress(done, total)
-    if total is not None and done != total:
+    if total and done != total:
         raise ValueError(f"the download stopped after {done} of {total} bytes")

@@ -8,10 +8,12 @@ Decisions:
 
 * ``sitemap.xml`` is written only when ``base_url`` is given: the sitemap protocol requires
   absolute URLs, and crawlers drop relative ones.
-* The German and English pages form the hreflang cluster (each lists both). The bilingual
+* The source and target pages form the hreflang cluster (each lists both). The bilingual
   page has no hreflang of its own, because no language tag that search engines accept
   means "German beside English"; it is listed in the sitemap as a plain URL, and its own
-  head points at the German and English versions with their hreflang.
+  head points at the two language versions with their hreflang.
+* Everything that depends on the languages (paths, UI strings, locales, month names, the
+  bilingual page's classes) comes from the build's `config.Pair`.
 * Feeds are always written. Without ``base_url`` their links are relative to the feed
   and ids are name-based ``urn:uuid``s; with it, both are absolute URLs.
 * Dates that lack a year or cannot be read sort after dated articles; in feeds they take
@@ -28,17 +30,16 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from translate_pipeline.config import Pair
 from translate_pipeline.dates import format_date, iso, parse_date
 
-LANGS = ("de", "en")
-BILINGUAL = "de-en"
 WORDS_PER_MINUTE = 200
 SITE_TITLE = "Artikel · Articles"
 
@@ -58,8 +59,14 @@ _BLOCK_START = re.compile(
     r"^\s*<(?:p|div|ul|ol|dl|figure|table|pre|blockquote|h[1-6]|hr)[\s>/]", re.IGNORECASE
 )
 
+# UI strings per language; a language without its own falls back to English.
 _UI: dict[str, dict[str, str]] = {
     "de": {
+        "name": "Deutsch",
+        "all_articles": "Alle Artikel auf Deutsch",
+        "not_found": "Seite nicht gefunden",
+        "gone": "Diese Seite gibt es nicht (mehr).",
+        "original_column": "Deutsch · Original",
         "skip": "Zum Inhalt springen",
         "versions": "Sprachversionen",
         "bilingual": "Zweisprachig",
@@ -69,6 +76,11 @@ _UI: dict[str, dict[str, str]] = {
         "empty": "Noch keine Artikel.",
     },
     "en": {
+        "name": "English",
+        "all_articles": "All articles in English",
+        "not_found": "Page not found",
+        "gone": "This page does not exist.",
+        "original_column": "English · Original",
         "skip": "Skip to content",
         "versions": "Language versions",
         "bilingual": "Side by side",
@@ -81,17 +93,21 @@ _UI: dict[str, dict[str, str]] = {
         "compare": "Compare side by side",
         "view": "Show",
         "both": "Both",
-        "en_column": "English · machine translation",
-        "en_column_reviewed": "English · translation",
+        "target_column": "English · machine translation",
+        "target_column_reviewed": "English · translation",
         "side_by_side": "German and English side by side",
     },
 }
 _OG_LOCALE = {"de": "de_DE", "en": "en_GB"}
 
 
+def _locale(lang: str) -> str:
+    return _OG_LOCALE.get(lang, lang)
+
+
 @dataclass(frozen=True)
 class Row:
-    """One row of the bilingual page: a German block beside its English block.
+    """One row of the bilingual page: a source block beside its translated block.
 
     Fragments may be the block rendered on its own (``<h2>…</h2>``, ``<ol><li>…</li></ol>``)
     or just its inline HTML; either way both sides get the same element, heading level and
@@ -100,19 +116,19 @@ class Row:
 
     # heading | paragraph | list_item | quote | table | code | html | rule | footnote(s) | reference
     kind: str
-    de_html: str  # sanitized HTML fragment (trusted)
-    en_html: str  # sanitized HTML fragment (trusted)
-    en_lang: str = "en"  # "de" when the English side kept the German text
-    de_lang: str = "de"  # "en" when the original block was already English
+    source_html: str  # sanitized HTML fragment (trusted)
+    target_html: str  # sanitized HTML fragment (trusted)
+    source_lang: str = ""  # '' = the source language; "en" when the original was English
+    target_lang: str = ""  # '' = the target language; the source's when left untranslated
     level: int = 0  # heading level, or list nesting depth (0 = top level)
-    note: str = ""  # e.g. "needs review", shown discreetly under the English block
+    note: str = ""  # e.g. "needs review", shown discreetly under the translated block
 
 
 @dataclass(frozen=True)
 class Version:
     """One language version of an article."""
 
-    lang: str  # "de" | "en"
+    lang: str
     title: str  # plain text
     description: str  # plain text
     body_html: str  # sanitized HTML of the whole article body (trusted)
@@ -121,15 +137,38 @@ class Version:
 
 @dataclass(frozen=True)
 class ArticlePage:
-    """Everything needed to publish one article in German, English and side by side."""
+    """Everything needed to publish one article in both languages and side by side."""
 
     slug: str  # URL-safe already
     author: str
     date: str  # raw date as written in the article, or ''
-    de: Version
-    en: Version
+    source: Version
+    target: Version
     rows: tuple[Row, ...]
-    machine_translated: bool = True  # show that the English is machine-translated
+    machine_translated: bool = True  # show that the translation is machine-made
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every page of one site shares: its languages, address and title."""
+
+    pair: Pair = field(default_factory=Pair)
+    base_url: str | None = None  # absolute, ending in '/' (config.check_base_url)
+    title: str = SITE_TITLE
+
+    @property
+    def langs(self) -> tuple[str, str]:
+        return (self.pair.source, self.pair.target)
+
+    @property
+    def bilingual(self) -> str:
+        return self.pair.code
+
+    def url(self, target: str, here: str) -> str:
+        """Absolute URL when the site knows its address, else a link relative to ``here``."""
+        if self.base_url is None:
+            return relative(target, here)
+        return self.base_url + target.removesuffix("index.html")
 
 
 @dataclass(frozen=True)
@@ -167,23 +206,20 @@ class _Og:
 @dataclass(frozen=True)
 class _RowView:
     kind: str
-    de: Markup
-    en: Markup
-    de_lang: str
-    en_lang: str
+    source: Markup
+    target: Markup
+    source_lang: str
+    target_lang: str
     note: str
 
 
 @dataclass(frozen=True)
-class _Site:
-    title: str
-    base_url: str | None
+class _Language:
+    """One language of the site, as the home and 404 pages list them."""
 
-    def url(self, target: str, here: str) -> str:
-        """Absolute URL when the site knows its address, else a link relative to ``here``."""
-        if self.base_url is None:
-            return relative(target, here)
-        return self.base_url + target.removesuffix("index.html")
+    lang: str
+    ui: dict[str, str]
+    index: str
 
 
 def relative(target: str, here: str) -> str:
@@ -192,7 +228,7 @@ def relative(target: str, here: str) -> str:
 
 
 def article_path(version: str, slug: str) -> str:
-    """Site path of an article version: 'de', 'en' or 'de-en' (bilingual)."""
+    """Site path of an article version: a language code, or the pair (bilingual)."""
     return f"{version}/{slug}/index.html"
 
 
@@ -217,6 +253,12 @@ def _static(name: str) -> str:
     return (resources.files("translate_pipeline") / "static" / name).read_text("utf-8").strip()
 
 
+@cache
+def _css(pair: Pair) -> str:
+    """The stylesheet names the bilingual page's columns by language code."""
+    return _environment().from_string(_static("site.css")).render(s=pair.source, t=pair.target)
+
+
 def _csp(script: str) -> str:
     """Policy that forbids any request to another origin, allowing only our inline script."""
     if script:
@@ -238,11 +280,11 @@ def _sort_key(date: str, slug: str) -> tuple[int, int, int, int, str]:
     return (0, -parsed.year, -parsed.month, -(parsed.day or 0), slug)
 
 
-def _date(raw: str, lang: str) -> _Date:
-    """An unreadable date is still shown as written, marked as German."""
+def _date(raw: str, lang: str, source_lang: str) -> _Date:
+    """An unreadable date is still shown as written, marked as in the source language."""
     parsed = parse_date(raw)
     if parsed is None:
-        return _Date(raw.strip(), "", "de")
+        return _Date(raw.strip(), "", source_lang)
     return _Date(format_date(parsed, lang), iso(parsed), lang)
 
 
@@ -291,63 +333,76 @@ def _demote(html: str) -> str:
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", html)
 
 
-def _prefix_ids(html: str) -> str:
-    """The English column repeats the German ids (footnotes): keep them unique and linked."""
-    html = _ID_ATTR.sub(r"\g<1>en-", html)
-    return _FRAGMENT_HREF.sub(r"\g<1>en-", html)
+def _prefix_ids(html: str, prefix: str) -> str:
+    """The translated column repeats the source's ids (footnotes): keep them unique and linked."""
+    html = _ID_ATTR.sub(rf"\g<1>{prefix}-", html)
+    return _FRAGMENT_HREF.sub(rf"\g<1>{prefix}-", html)
 
 
-def _row_views(rows: Sequence[Row]) -> list[_RowView]:
+def _row_views(rows: Sequence[Row], pair: Pair) -> list[_RowView]:
     """Both sides of a row get the same element, heading level and list number.
 
     Headings move down so the top level is h2 below the page's h1 (as in ``_demote``).
     Ordered list items rendered one by one all say '1.', so they are numbered here from
-    the German side, counting per depth through a run of list item rows.
+    the source side, counting per depth through a run of list item rows.
     """
     levels = [row.level or 2 for row in rows if row.kind == "heading"]
     offset = max(0, 2 - min(levels, default=2))
     views: list[_RowView] = []
     counters: dict[int, int] = {}
     for row in rows:
-        if row.kind != "rule" and not (row.de_html.strip() or row.en_html.strip()):
+        if row.kind != "rule" and not (row.source_html.strip() or row.target_html.strip()):
             continue  # e.g. link reference definitions: nothing to show on either side
-        en_html = _prefix_ids(row.en_html)
+        target_html = _prefix_ids(row.target_html, pair.target)
         if row.kind == "heading":
             level = min(6, max(2, (row.level or 2) + offset))
-            de, en = _heading(row.de_html, level), _heading(en_html, level)
+            source, target = _heading(row.source_html, level), _heading(target_html, level)
         elif row.kind == "list_item":
             depth = min(5, max(0, row.level))
             counters = {d: n for d, n in counters.items() if d <= depth}
-            ordered, number, de_inner = _list_item(row.de_html)
-            _, _, en_inner = _list_item(en_html)
+            ordered, number, source_inner = _list_item(row.source_html)
+            _, _, target_inner = _list_item(target_html)
             if ordered:
                 counters[depth] = number or counters.get(depth, 0) + 1
                 tag = f'ol class="d{depth}" start="{counters[depth]}"'
             else:
                 tag = f'ul class="d{depth}"'
-            de = Markup(f"<{tag}><li>{de_inner}</li></{tag[:2]}>")
-            en = Markup(f"<{tag}><li>{en_inner}</li></{tag[:2]}>")
+            source = Markup(f"<{tag}><li>{source_inner}</li></{tag[:2]}>")
+            target = Markup(f"<{tag}><li>{target_inner}</li></{tag[:2]}>")
         else:
-            de, en = _block(row.kind, row.de_html), _block(row.kind, en_html)
+            source, target = _block(row.kind, row.source_html), _block(row.kind, target_html)
         if row.kind != "list_item":
             counters = {}
-        views.append(_RowView(row.kind, de, en, row.de_lang, row.en_lang, row.note))
+        views.append(
+            _RowView(
+                row.kind,
+                source,
+                target,
+                row.source_lang or pair.source,
+                row.target_lang or pair.target,
+                row.note,
+            )
+        )
     return views
 
 
 def _ui(lang: str) -> dict[str, str]:
-    """German pages fall back to the English strings only for bilingual-page terms."""
-    return {**_UI["en"], **_UI[lang]}
+    """A language's UI strings, English where it has none of its own."""
+    return {**_UI["en"], **_UI.get(lang, {})}
 
 
-def _context(site: _Site, here: str, lang: str, **page: object) -> dict[str, object]:
-    script = _static("view.js") if here.startswith(BILINGUAL + "/") else ""
+def _context(site: Site, here: str, lang: str, **page: object) -> dict[str, object]:
+    script = _static("view.js") if here.startswith(site.bilingual + "/") else ""
     context: dict[str, object] = {
         "lang": lang,
+        "source": site.pair.source,
+        "target": site.pair.target,
         "ui": _ui(lang),
+        "ui_source": _ui(site.pair.source),
+        "ui_target": _ui(site.pair.target),
         "site_title": site.title,
         "home": relative("index.html", here),
-        "css": Markup(_static("site.css")),
+        "css": Markup(_css(site.pair)),
         "script": Markup(script),
         "csp": _csp(script),
         "robots": "",
@@ -367,18 +422,13 @@ def _render(template: str, context: dict[str, object]) -> bytes:
     return _environment().get_template(template).render(context).encode()
 
 
-def _site(base_url: str | None, site_title: str) -> _Site:
-    if base_url is not None and not re.match(r"https?://[^/]", base_url):
-        raise ValueError(f"base_url must be an absolute http(s) URL: {base_url!r}")
-    return _Site(site_title, None if base_url is None else base_url.rstrip("/") + "/")
-
-
-def _article_versions(slug: str, here: str, lang: str) -> list[_Link]:
-    targets = (("de", "Deutsch", "de"), ("en", "English", "en"), (BILINGUAL, "", ""))
+def _article_versions(site: Site, slug: str, here: str, lang: str) -> list[_Link]:
+    targets = [(code, _ui(code)["name"], code) for code in site.langs]
+    targets.append((site.bilingual, _ui(lang)["bilingual"], ""))
     return [
         _Link(
             relative(article_path(version, slug), here),
-            label or _ui(lang)["bilingual"],
+            label,
             hreflang,
             here.startswith(version + "/"),
         )
@@ -386,23 +436,34 @@ def _article_versions(slug: str, here: str, lang: str) -> list[_Link]:
     ]
 
 
-def _article_alternates(site: _Site, slug: str, here: str) -> list[_Alternate]:
-    return [_Alternate(lang, site.url(article_path(lang, slug), here)) for lang in LANGS]
+def _article_alternates(site: Site, slug: str, here: str) -> list[_Alternate]:
+    return [_Alternate(lang, site.url(article_path(lang, slug), here)) for lang in site.langs]
 
 
-def _index_alternates(site: _Site, here: str) -> list[_Alternate]:
+def _index_alternates(site: Site, here: str) -> list[_Alternate]:
     return [
-        _Alternate("de", site.url("de/index.html", here)),
-        _Alternate("en", site.url("en/index.html", here)),
+        *(_Alternate(lang, site.url(f"{lang}/index.html", here)) for lang in site.langs),
         _Alternate("x-default", site.url("index.html", here)),
     ]
 
 
-def _index_versions(here: str) -> list[_Link]:
+def _index_versions(site: Site, here: str) -> list[_Link]:
     return [
-        _Link(relative("de/index.html", here), "Deutsch", "de", here == "de/index.html"),
-        _Link(relative("en/index.html", here), "English", "en", here == "en/index.html"),
+        _Link(
+            relative(f"{lang}/index.html", here),
+            _ui(lang)["name"],
+            lang,
+            here == f"{lang}/index.html",
+        )
+        for lang in site.langs
     ]
+
+
+def _languages(site: Site, here: str, absolute: bool) -> list[_Language]:
+    """The site's languages with their indexes; the 404 page, shown at any depth, links
+    absolutely when the site knows its address."""
+    link = site.url if absolute else relative
+    return [_Language(lang, _ui(lang), link(f"{lang}/index.html", here)) for lang in site.langs]
 
 
 def _published(raw: str) -> str:
@@ -410,23 +471,22 @@ def _published(raw: str) -> str:
     return iso(date) if date is not None and date.year is not None else ""
 
 
-def _og(site: _Site, here: str, lang: str, title: str, description: str, date: str | None) -> _Og:
+def _og(site: Site, here: str, lang: str, title: str, description: str, date: str | None) -> _Og:
     """``date`` is None for pages that are not articles."""
-    other = "en" if lang == "de" else "de"
     return _Og(
         type="website" if date is None else "article",
         title=title,
         description=description,
-        locale=_OG_LOCALE[lang],
-        alternate_locales=(_OG_LOCALE[other],),
+        locale=_locale(lang),
+        alternate_locales=tuple(_locale(other) for other in site.langs if other != lang),
         url=site.url(here, here) if site.base_url else "",
         published="" if date is None else _published(date),
     )
 
 
-def _render_version(site: _Site, page: ArticlePage, lang: str) -> bytes:
+def _render_version(site: Site, page: ArticlePage, version: Version) -> bytes:
+    lang = version.lang
     here = article_path(lang, page.slug)
-    version = page.de if lang == "de" else page.en
     return _render(
         "article.html",
         _context(
@@ -438,98 +498,83 @@ def _render_version(site: _Site, page: ArticlePage, lang: str) -> bytes:
             author=page.author,
             alternates=_article_alternates(site, page.slug, here),
             feed=relative(f"{lang}/feed.xml", here),
-            versions=_article_versions(page.slug, here, lang),
+            versions=_article_versions(site, page.slug, here, lang),
             og=_og(site, here, lang, version.title, version.description, page.date),
             heading=version.title,
             body=Markup(_demote(version.body_html)),
-            date=_date(page.date, lang),
+            date=_date(page.date, lang, site.pair.source),
             minutes=_ui(lang)["minutes"].format(n=reading_minutes(version.text)),
-            mt_note=lang == "en" and page.machine_translated,
-            original=relative(article_path("de", page.slug), here),
-            bilingual=relative(article_path(BILINGUAL, page.slug), here),
+            mt_note=lang == site.pair.target and page.machine_translated,
+            original=relative(article_path(site.pair.source, page.slug), here),
+            bilingual=relative(article_path(site.bilingual, page.slug), here),
         ),
     )
 
 
-def _render_bilingual(site: _Site, page: ArticlePage) -> bytes:
-    """The bilingual page's own words are English: it serves readers of the translation."""
-    here = article_path(BILINGUAL, page.slug)
-    title = f"{page.en.title} · {page.de.title}"
+def _render_bilingual(site: Site, page: ArticlePage) -> bytes:
+    """The bilingual page's own words are in the target language: it serves its readers."""
+    here = article_path(site.bilingual, page.slug)
+    lang = site.pair.target
+    title = f"{page.target.title} · {page.source.title}"
     return _render(
         "bilingual.html",
         _context(
             site,
             here,
-            "en",
+            lang,
             title=title,
-            description=page.en.description,
+            description=page.target.description,
             author=page.author,
             alternates=_article_alternates(site, page.slug, here),
-            versions=_article_versions(page.slug, here, "en"),
-            og=_og(site, here, "en", title, page.en.description, page.date),
-            de=page.de,
-            en=page.en,
-            rows=_row_views(page.rows),
-            date=_date(page.date, "en"),
+            versions=_article_versions(site, page.slug, here, lang),
+            og=_og(site, here, lang, title, page.target.description, page.date),
+            source_version=page.source,
+            target_version=page.target,
+            rows=_row_views(page.rows, site.pair),
+            date=_date(page.date, lang, site.pair.source),
             mt_note=page.machine_translated,
         ),
     )
 
 
-def render_article(
-    page: ArticlePage, base_url: str | None = None, site_title: str = SITE_TITLE
-) -> dict[str, bytes]:
-    """The German, English and bilingual pages of one article, by site path.
+def render_article(page: ArticlePage, site: Site) -> dict[str, bytes]:
+    """The two language pages and the bilingual page of one article, by site path.
 
     Separate from the indexes so a build can re-render only the articles that changed.
     """
     if not _SLUG.match(page.slug):
         raise ValueError(f"slug is not URL-safe: {page.slug!r}")
-    site = _site(base_url, site_title)
     return {
-        article_path("de", page.slug): _render_version(site, page, "de"),
-        article_path("en", page.slug): _render_version(site, page, "en"),
-        article_path(BILINGUAL, page.slug): _render_bilingual(site, page),
+        article_path(site.pair.source, page.slug): _render_version(site, page, page.source),
+        article_path(site.pair.target, page.slug): _render_version(site, page, page.target),
+        article_path(site.bilingual, page.slug): _render_bilingual(site, page),
     }
 
 
 @dataclass(frozen=True)
 class Summary:
-    """What indexes, feeds and the sitemap need of an article; plain values, so a build
-    can cache it as JSON (``Summary(**json.loads(...))``) instead of re-reading the article."""
+    """What indexes, feeds and the sitemap need of an article; plain values keyed by
+    language, so a build can cache it as JSON (``Summary(**json.loads(...))``) instead of
+    re-reading the article."""
 
     slug: str
     author: str
     date: str
-    de_title: str
-    de_description: str
-    de_minutes: int
-    en_title: str
-    en_description: str
-    en_minutes: int
-
-    def title(self, lang: str) -> str:
-        return self.de_title if lang == "de" else self.en_title
-
-    def description(self, lang: str) -> str:
-        return self.de_description if lang == "de" else self.en_description
-
-    def minutes(self, lang: str) -> int:
-        return self.de_minutes if lang == "de" else self.en_minutes
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    minutes: dict[str, int]
 
 
 def summarize(page: ArticlePage) -> Summary:
     """The index entry of an article."""
+    versions = (page.source, page.target)
     return Summary(
         slug=page.slug,
         author=page.author,
         date=page.date,
-        de_title=page.de.title,
-        de_description=page.de.description,
-        de_minutes=reading_minutes(page.de.text),
-        en_title=page.en.title,
-        en_description=page.en.description,
-        en_minutes=reading_minutes(page.en.text),
+        titles={v.lang: v.title for v in versions},
+        descriptions={v.lang: v.description for v in versions},
+        minutes={v.lang: reading_minutes(v.text) for v in versions},
     )
 
 
@@ -543,25 +588,29 @@ class _IndexItem:
 
 
 @dataclass(frozen=True)
+class _Title:
+    lang: str
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
 class _HomeItem:
-    de_href: str
-    de_title: str
-    en_href: str
-    en_title: str
-    bi_href: str
+    titles: tuple[_Title, ...]
+    bilingual_href: str
     date: _Date
 
 
-def _render_index(site: _Site, summaries: Sequence[Summary], lang: str) -> bytes:
+def _render_index(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
     here = f"{lang}/index.html"
     ui = _ui(lang)
     items = [
         _IndexItem(
             href=relative(article_path(lang, s.slug), here),
-            title=s.title(lang),
-            description=s.description(lang),
-            date=_date(s.date, lang),
-            minutes=ui["minutes"].format(n=s.minutes(lang)),
+            title=s.titles[lang],
+            description=s.descriptions[lang],
+            date=_date(s.date, lang, site.pair.source),
+            minutes=ui["minutes"].format(n=s.minutes[lang]),
         )
         for s in summaries
     ]
@@ -575,7 +624,7 @@ def _render_index(site: _Site, summaries: Sequence[Summary], lang: str) -> bytes
             title=title,
             alternates=_index_alternates(site, here),
             feed="feed.xml",
-            versions=_index_versions(here),
+            versions=_index_versions(site, here),
             og=_og(site, here, lang, title, "", None),
             heading=ui["articles"],
             items=items,
@@ -583,17 +632,17 @@ def _render_index(site: _Site, summaries: Sequence[Summary], lang: str) -> bytes
     )
 
 
-def _render_home(site: _Site, summaries: Sequence[Summary]) -> bytes:
-    """The language chooser: English words, German titles marked as German."""
+def _render_home(site: Site, summaries: Sequence[Summary]) -> bytes:
+    """The language chooser: words in the target language, other titles marked by language."""
     here = "index.html"
+    lang = site.pair.target
     items = [
         _HomeItem(
-            de_href=article_path("de", s.slug),
-            de_title=s.de_title,
-            en_href=article_path("en", s.slug),
-            en_title=s.en_title,
-            bi_href=article_path(BILINGUAL, s.slug),
-            date=_date(s.date, "en"),
+            titles=tuple(
+                _Title(code, article_path(code, s.slug), s.titles[code]) for code in site.langs
+            ),
+            bilingual_href=article_path(site.bilingual, s.slug),
+            date=_date(s.date, lang, site.pair.source),
         )
         for s in summaries
     ]
@@ -602,33 +651,32 @@ def _render_home(site: _Site, summaries: Sequence[Summary]) -> bytes:
         _context(
             site,
             here,
-            "en",
+            lang,
             title=site.title,
             alternates=_index_alternates(site, here),
-            versions=_index_versions(here),
-            og=_og(site, here, "en", site.title, "", None),
-            de_index="de/index.html",
-            en_index="en/index.html",
+            versions=_index_versions(site, here),
+            og=_og(site, here, lang, site.title, "", None),
+            languages=_languages(site, here, absolute=False),
             items=items,
         ),
     )
 
 
-def _render_404(site: _Site) -> bytes:
+def _render_404(site: Site) -> bytes:
     """Servers show this page at any depth, so its links are absolute when they can be."""
     here = "404.html"
+    lang = site.pair.target
     return _render(
         "404.html",
         _context(
             site,
             here,
-            "en",
-            title=f"Page not found · {site.title}",
+            lang,
+            title=f"{_ui(lang)['not_found']} · {site.title}",
             robots="noindex",
             canonical="",
             home=site.url("index.html", here),
-            de_index=site.url("de/index.html", here),
-            en_index=site.url("en/index.html", here),
+            languages=_languages(site, here, absolute=True),
         ),
     )
 
@@ -645,7 +693,7 @@ def _atom_time(raw: str) -> str:
     return f"{date.year:04d}-{date.month:02d}-{date.day or 1:02d}T00:00:00Z"
 
 
-def _atom_id(site: _Site, target: str, here: str) -> str:
+def _atom_id(site: Site, target: str, here: str) -> str:
     """Absolute URL when known; else a stable name-based UUID, as Atom ids must be absolute."""
     if site.base_url is not None:
         return site.url(target, here)
@@ -653,7 +701,7 @@ def _atom_id(site: _Site, target: str, here: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def _feed(site: _Site, summaries: Sequence[Summary], lang: str) -> bytes:
+def _feed(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
     here = f"{lang}/feed.xml"
     newest = max((t for t in (_atom_time(s.date) for s in summaries) if t), default=_EPOCH)
     feed = ET.Element("feed", {"xmlns": _ATOM_NS, "xml:lang": lang})
@@ -668,18 +716,18 @@ def _feed(site: _Site, summaries: Sequence[Summary], lang: str) -> bytes:
     for s in summaries:
         target = article_path(lang, s.slug)
         entry = ET.SubElement(feed, "entry")
-        ET.SubElement(entry, "title").text = s.title(lang)
+        ET.SubElement(entry, "title").text = s.titles[lang]
         ET.SubElement(entry, "link", {"rel": "alternate", "href": site.url(target, here)})
         ET.SubElement(entry, "id").text = _atom_id(site, target, here)
         ET.SubElement(entry, "updated").text = _atom_time(s.date) or newest
         author = ET.SubElement(entry, "author")
         ET.SubElement(author, "name").text = s.author or site.title
-        if s.description(lang):
-            ET.SubElement(entry, "summary").text = s.description(lang)
+        if s.descriptions[lang]:
+            ET.SubElement(entry, "summary").text = s.descriptions[lang]
     return _xml(feed)
 
 
-def _sitemap(site: _Site, summaries: Sequence[Summary]) -> bytes:
+def _sitemap(site: Site, summaries: Sequence[Summary]) -> bytes:
     here = "sitemap.xml"
     urlset = ET.Element("urlset", {"xmlns": _SITEMAP_NS, "xmlns:xhtml": _XHTML_NS})
 
@@ -692,42 +740,26 @@ def _sitemap(site: _Site, summaries: Sequence[Summary]) -> bytes:
             attrs = {"rel": "alternate", "hreflang": alt.hreflang, "href": alt.href}
             ET.SubElement(url, "xhtml:link", attrs)
 
-    for target in ("index.html", "de/index.html", "en/index.html"):
+    for target in ("index.html", *(f"{lang}/index.html" for lang in site.langs)):
         add(target, _index_alternates(site, here))
     for s in summaries:
         alternates, lastmod = _article_alternates(site, s.slug, here), _published(s.date)
-        for lang in LANGS:
+        for lang in site.langs:
             add(article_path(lang, s.slug), alternates, lastmod)
-        add(article_path(BILINGUAL, s.slug), [], lastmod)
+        add(article_path(site.bilingual, s.slug), [], lastmod)
     return _xml(urlset)
 
 
-def render_indexes(
-    summaries: Sequence[Summary], base_url: str | None = None, site_title: str = SITE_TITLE
-) -> dict[str, bytes]:
+def render_indexes(summaries: Sequence[Summary], site: Site) -> dict[str, bytes]:
     """Every file that lists articles: indexes, feeds, 404 and (with base_url) the sitemap."""
-    site = _site(base_url, site_title)
     ordered = sorted(summaries, key=lambda s: _sort_key(s.date, s.slug))
     files = {
         "index.html": _render_home(site, ordered),
         "404.html": _render_404(site),
     }
-    for lang in LANGS:
+    for lang in site.langs:
         files[f"{lang}/index.html"] = _render_index(site, ordered, lang)
         files[f"{lang}/feed.xml"] = _feed(site, ordered, lang)
     if site.base_url is not None:
         files["sitemap.xml"] = _sitemap(site, ordered)
     return files
-
-
-def render_site(
-    pages: Sequence[ArticlePage], base_url: str | None = None, site_title: str = SITE_TITLE
-) -> dict[str, bytes]:
-    """Every file of the site by relative path; the same input always gives the same bytes."""
-    slugs = [page.slug for page in pages]
-    if len(set(slugs)) != len(slugs):
-        raise ValueError("two articles share a slug")
-    files = render_indexes([summarize(page) for page in pages], base_url, site_title)
-    for page in pages:
-        files.update(render_article(page, base_url, site_title))
-    return dict(sorted(files.items()))

@@ -46,6 +46,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from translate_pipeline.markup import patterns
+
 __all__ = ["split_sentences"]
 
 _OPENERS = "\"'„“‚‘»«([*_`"
@@ -61,7 +63,6 @@ _CANDIDATE = re.compile(r"(?<![.!?…])([.!?…]+)((?:[\"'“”‘’»«)\]*_]
 _NEXT_TOKEN = re.compile(r"(?:[\"'„“‚‘»«(\[*_`]|<\d+>\s*)*(\S*)")
 _SPAN_TAG = re.compile(r"</?\d+>")
 _BACKTICKS = re.compile(r"`+")
-_LINK = re.compile(r"!?\[[^\[\]]*\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"]*\")?\)")
 _NUMBER = re.compile(r"\d+(?:\.\d{3})*")
 _SHORT_NUMBER = re.compile(r"\d{1,4}\.?")
 _DAY_OR_MONTH = re.compile(r"\d{1,2}\.")
@@ -154,7 +155,8 @@ def split_sentences(text: str) -> list[str]:
             k = bisect_right(protected_starts, m.start()) - 1
             if k >= 0 and m.start() < protected[k][1]:
                 continue
-        nxt = _NEXT_TOKEN.match(text, m.end()).group(1)
+        following = _NEXT_TOKEN.match(text, m.end())
+        nxt = following.group(1) if following else ""
         if not _can_start_sentence(nxt) or not _is_boundary(text, m, nxt):
             continue
         piece = " ".join(text[start : m.start(3)].split())
@@ -187,7 +189,7 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         else:
             spans.append((runs[k][0], runs[j][1]))
             k = j + 1
-    spans.extend(m.span() for m in _LINK.finditer(text))
+    spans.extend(m.span() for m in patterns.INLINE_LINK.finditer(text))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:

@@ -56,7 +56,7 @@ def needs_model(unit: str) -> bool:
 
 def glossary_signature(matches: Sequence[Match]) -> tuple[str, ...]:
     """The glossary entries a unit depends on, as stored in the translation memory."""
-    return tuple(sorted({f"{m.entry.de} → {m.entry.en}" for m in matches}))
+    return tuple(sorted({f"{m.term.source} → {m.term.target}" for m in matches}))
 
 
 def glossary_matches(unit: str, glossary: Glossary) -> list[Match]:
@@ -73,7 +73,8 @@ def prepare(unit: str, glossary: Glossary) -> _Prepared:
 
 
 def _inject(text: str, matches: Sequence[Match]) -> str:
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in matches:
         out.extend((text[last : match.start], match.target))
         last = match.end

@@ -7,7 +7,7 @@ every source SentencePiece piece to the output, except the pieces of a word list
 replaces (``▁Der`` → ``▁The``). Output length equals input length, so decoding costs what a
 trained model of the same size costs.
 
-How the weights do that (see also shared/notes/hand-wired-test-model.md): ``d_model`` is split
+How the weights do that (see also tests/testmodel.md): ``d_model`` is split
 into subspaces T (token code, 3 heads wide), C (copied token code, 3 heads), P (position code, one
 head) and R (the position code negated, one head, so every input vector sums to zero and has the
 same norm, which makes every layer norm one known constant scale). Every block adds nothing to
@@ -38,7 +38,6 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 
 import ctranslate2
@@ -206,11 +205,7 @@ def _check_word_map(word_map: Mapping[str, str]) -> None:
 
 
 def _corpus_text() -> str:
-    return (
-        resources.files("translate_pipeline")
-        .joinpath("data/testmodel_corpus.txt")
-        .read_text(encoding="utf-8")
-    )
+    return (Path(__file__).parent / "data" / "testmodel_corpus.txt").read_text(encoding="utf-8")
 
 
 def _default_corpus() -> list[str]:

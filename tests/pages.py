@@ -1,0 +1,30 @@
+"""Render a whole site from finished pages, for tests of `render` alone (a build renders
+articles and indexes separately, to re-render only what changed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from translate_pipeline.config import check_base_url
+from translate_pipeline.render import (
+    SITE_TITLE,
+    ArticlePage,
+    Site,
+    render_article,
+    render_indexes,
+    summarize,
+)
+
+
+def render_site(
+    pages: Sequence[ArticlePage], base_url: str | None = None, site_title: str = SITE_TITLE
+) -> dict[str, bytes]:
+    """Every file of the site by relative path; the same input always gives the same bytes."""
+    slugs = [page.slug for page in pages]
+    if len(set(slugs)) != len(slugs):
+        raise ValueError("two articles share a slug")
+    site = Site(base_url=None if base_url is None else check_base_url(base_url), title=site_title)
+    files = render_indexes([summarize(page) for page in pages], site)
+    for page in pages:
+        files.update(render_article(page, site))
+    return dict(sorted(files.items()))

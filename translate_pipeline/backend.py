@@ -1,0 +1,36 @@
+"""The seam between a build and whatever translates its sentences.
+
+A build needs very little of a translation backend: a name and version to record in the
+translation memory, and a call that turns a list of sentences into as many translations.
+The CTranslate2 engine (`engine.py`) is the one users run; a distributed executor or a
+test double is another module implementing the same protocol, not edits across the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+Progress = Callable[[int, int], None]
+"""Progress callback: (done, total). Used for sentences and for download bytes alike."""
+
+
+class Backend(Protocol):
+    """Translates sentences of one language pair, in order."""
+
+    @property
+    def name(self) -> str:
+        """Model name for the memory's `origin` (e.g. the Argos package folder)."""
+        ...
+
+    @property
+    def version(self) -> str: ...
+
+    def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[str]:
+        """One translation per sentence, in order; empty sentences stay empty."""
+        ...
+
+
+def model_label(backend: Backend) -> str:
+    """How the memory names the model that wrote an entry: `name version`."""
+    return f"{backend.name} {backend.version}"

@@ -1,0 +1,263 @@
+"""A build: `content/` in; `site/` and `translations/<pair>/` out. And `check`.
+
+Two streaming passes over the articles, so memory stays flat however large the folder
+is. Pass 1 reads each article and its translation memory and collects the units that
+need the machine (`analysis`, `plan`). Those are translated in one globally batched run
+(`machine`). Pass 2 reads each article again, settles its memory, writes its PO file and
+renders its pages (`plan`, `assemble`, `render`); everything is published at once at the
+end (`publish`). An article whose source, memory, glossary and code are unchanged since
+the last build is not even parsed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from translate_pipeline import assemble, memory, plan, publish, render, sources
+from translate_pipeline.analysis import (
+    Analyser,
+    article_glossary,
+    article_language,
+    glossary_problems,
+    load_glossaries,
+)
+from translate_pipeline.articles import Article, ArticleError
+from translate_pipeline.backend import Progress, model_label
+from translate_pipeline.config import Options, language_name
+from translate_pipeline.glossary import Glossary
+from translate_pipeline.machine import (
+    JOURNAL_FILE,
+    BackendFactory,
+    Journal,
+    ModelLoader,
+    journal_key,
+    translate_waves,
+)
+from translate_pipeline.memory import Memory
+from translate_pipeline.report import BuildError, Report
+from translate_pipeline.sources import Source
+
+
+def build(
+    options: Options,
+    backend_factory: BackendFactory | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Build the site; raises BuildError when nothing could be published."""
+    report = Report()
+    site = render.Site(options.pair, options.base_url)
+    with publish.build_lock(options.out), ModelLoader(backend_factory) as model:
+        glossary, glossary_bytes = load_glossaries(options.glossaries, report)
+        state = publish.load_state(options.out)
+        journal = Journal(options.memory_dir / JOURNAL_FILE)
+        code = publish.code_fingerprint(options.base_url or "")
+        found = sources.find_sources(options, report)
+        code_ok = state.get("code") == publish.fingerprint(code)
+        cached = state.get("articles", {})
+
+        def fingerprint(source: Source) -> str:
+            return publish.fingerprint(source.data, source.memory_bytes(), glossary_bytes, code)
+
+        unchanged = {
+            source.path
+            for source in found
+            if code_ok
+            and str(source.path) in cached
+            and cached[str(source.path)]["fingerprint"] == fingerprint(source)
+        }
+        analyser = Analyser(glossary, options.pair)
+        # A slug keeps the article it was published with: a new file cannot take over a
+        # live URL.
+        present = {str(source.path) for source in found}
+        slugs: dict[str, Path] = {
+            entry["summary"]["slug"]: Path(path)
+            for path, entry in sorted(cached.items())
+            if path in present
+        }
+
+        # Pass 1: what must the machine translate?
+        pending: dict[str, tuple[str, Glossary]] = {}
+        languages: dict[Path, str] = {}
+        for source in found:
+            if source.path in unchanged:
+                # Nothing to translate; a slug conflict is reported once, here.
+                sources.claim_slug(
+                    slugs, cached[str(source.path)]["summary"]["slug"], source.path, report
+                )
+                continue
+            loaded = _load_for_translation(source, options, analyser, slugs, languages, report)
+            if loaded is None:
+                continue
+            article, mem, article_gloss = loaded
+            for planned in analyser.plan(article, mem, article_gloss):
+                key = journal_key(planned.unit.text, planned.signature)
+                if planned.needs_machine and key not in journal.entries:
+                    pending[key] = (planned.unit.text, article_gloss)
+                    if not options.frozen:
+                        model.start()
+
+        if pending:
+            if options.frozen:
+                raise BuildError(
+                    f"--frozen: {len(pending)} unit(s) have no current translation; "
+                    "run `translate-pipeline check` to list them (nothing was written)"
+                )
+            backend = model.result()
+            report.model = model_label(backend)
+            translate_waves(list(pending.values()), backend, journal, report, progress)
+
+        # Pass 2: settle memories, write PO files, render pages.
+        output = publish.Output(options.out)
+        summaries = []
+        new_state: dict = {"code": publish.fingerprint(code), "articles": {}}
+        for source in found:
+            previous = cached.get(str(source.path))
+            if source.path in unchanged and output.has(previous["files"]):
+                if slugs.get(previous["summary"]["slug"]) != source.path:
+                    continue
+                output.keep(previous["files"])
+                summaries.append(render.Summary(**previous["summary"]))
+                new_state["articles"][str(source.path)] = previous
+                report.articles += 1
+                report.reused_articles += 1
+                continue
+            loaded = _load_for_publishing(source, options, analyser, languages)
+            if loaded is None:
+                continue
+            article, mem, article_gloss = loaded
+            if slugs.get(article.slug) != source.path:
+                continue
+            plans = analyser.plan(article, mem, article_gloss)
+            entries = [
+                plan.settle(p, journal.get(p.unit.text, p.signature) if p.needs_machine else None)
+                for p in plans
+            ]
+            new_memory = plan.merge(mem, plans, entries, source.path)
+            memory.write_atomic(
+                source.memory_path, memory.render(new_memory, str(source.path), options.pair)
+            )
+            for p in plans:
+                report.units_reused += not p.needs_machine
+                report.glossary_hits += len(p.signature)
+            report.review.extend(
+                plan.problems(source.path, plans, entries, glossary_problems(article_gloss))
+            )
+            page = assemble.article_page(article, plans, entries, options.pair)
+            files = render.render_article(page, site)
+            for src, data in sources.local_images(article, options.content, report).items():
+                for version in (*site.langs, site.bilingual):
+                    files[f"{version}/{article.slug}/{src}"] = data
+            for rel, data in files.items():
+                output.put(rel, data)
+            summary = render.summarize(page)
+            summaries.append(summary)
+            new_state["articles"][str(source.path)] = {
+                "fingerprint": fingerprint(source),
+                "files": sorted(files),
+                "summary": summary.__dict__,
+            }
+            report.articles += 1
+        for rel, data in render.render_indexes(summaries, site).items():
+            output.put(rel, data)
+        output.put(publish.STATE_FILE, publish.state_bytes(new_state))
+        report.files_written = output.commit()
+        journal.remove()
+        _report_orphans(options, found, report)
+    return report
+
+
+def _load_for_translation(
+    source: Source,
+    options: Options,
+    analyser: Analyser,
+    slugs: dict[str, Path],
+    languages: dict[Path, str],
+    report: Report,
+) -> tuple[Article, Memory, Glossary] | None:
+    """An article that reads, owns its slug and is in the source language, with its memory
+    and glossary; otherwise reported, None. The language is kept for pass 2."""
+    loaded = sources.load(source, report)
+    if loaded is None:
+        return None
+    article, mem = loaded
+    try:
+        glossary = article_glossary(analyser.glossary, article)
+    except ArticleError as exc:
+        report.errors.append(str(exc))
+        return None
+    if not sources.claim_slug(slugs, article.slug, source.path, report):
+        return None
+    lang = languages[source.path] = article_language(article, mem, options.pair)
+    if lang != options.pair.source:
+        report.skipped.append(
+            f"{source.path}: article is not {language_name(options.pair.source)} "
+            f"(detected '{lang}'), not translated; set 'lang: {options.pair.source}' in its "
+            "front matter if it is"
+        )
+        return None
+    return article, mem, glossary
+
+
+def _load_for_publishing(
+    source: Source, options: Options, analyser: Analyser, languages: dict[Path, str]
+) -> tuple[Article, Memory, Glossary] | None:
+    """Pass 2's reading of an article; its problems were reported in pass 1 (or, for an
+    article pass 1 found unchanged, when it was built last)."""
+    loaded = sources.load(source, Report())
+    if loaded is None:
+        return None
+    article, mem = loaded
+    lang = languages.get(source.path) or article_language(article, mem, options.pair)
+    if lang != options.pair.source:
+        return None
+    try:
+        return article, mem, article_glossary(analyser.glossary, article)
+    except ArticleError:
+        return None
+
+
+def _report_orphans(options: Options, found: list[Source], report: Report) -> None:
+    used = {source.memory_path for source in found}
+    for orphan in sorted(options.memory_dir.rglob("*.po")):
+        if orphan not in used:
+            report.warnings.append(
+                f"{orphan}: no article uses this translation memory any more; if the "
+                "article was renamed, rename this file the same way to keep its work"
+            )
+
+
+def check(options: Options) -> Report:
+    """What `check` reports: every unit without a current translation, every fuzzy
+    entry, every glossary target missing, and every warning a build would give. Writes
+    nothing."""
+    report = Report()
+    glossary, _ = load_glossaries(options.glossaries, report)
+    analyser = Analyser(glossary, options.pair)
+    slugs: dict[str, Path] = {}
+    found = sources.find_sources(options, report)
+    for source in found:
+        loaded = _load_for_translation(source, options, analyser, slugs, {}, report)
+        if loaded is None:
+            continue
+        article, mem, article_gloss = loaded
+        plans = analyser.plan(article, mem, article_gloss)
+        report.articles += 1
+        for planned in plans:
+            if planned.needs_machine:
+                report.review.append(
+                    f"{source.path}:{planned.unit.line}: {planned.unit.where}: "
+                    "no current translation"
+                )
+        known = [p for p in plans if p.entry is not None]
+        report.review.extend(
+            plan.problems(
+                source.path,
+                known,
+                [p.entry for p in known if p.entry is not None],
+                glossary_problems(article_gloss),
+                notes=False,
+            )
+        )
+        sources.local_images(article, options.content, report)
+    _report_orphans(options, found, report)
+    return report

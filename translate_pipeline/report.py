@@ -1,0 +1,58 @@
+"""What a command saw, how it ends (exit codes), and the one-screen summary of a build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+
+
+class BuildError(Exception):
+    """The command stopped before writing anything; `code` is the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Report:
+    """What a build or check saw: the summary and the exit code come from it."""
+
+    articles: int = 0
+    reused_articles: int = 0
+    units_reused: int = 0
+    glossary_hits: int = 0
+    sentences: int = 0
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+    files_written: int = 0
+    model: str = ""
+    translated_units: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.errors or self.skipped else EXIT_OK
+
+
+def summary(report: Report, seconds: float) -> str:
+    """The one-screen summary printed after a build."""
+    lines = [
+        f"{report.articles} article(s) published ({report.reused_articles} unchanged), "
+        f"{len(report.errors) + len(report.skipped)} skipped",
+        f"units: {len(report.translated_units)} translated ({report.sentences} sentences), "
+        f"{report.units_reused} reused from the translation memory",
+        f"glossary hits: {report.glossary_hits}; files written: {report.files_written}",
+    ]
+    if report.model:
+        lines.append(f"model: {report.model}")
+    if report.review:
+        lines.append(f"needs review ({len(report.review)}):")
+        lines.extend(f"  {line}" for line in report.review[:20])
+        if len(report.review) > 20:
+            lines.append(f"  … and {len(report.review) - 20} more (run `translate-pipeline check`)")
+    lines.append(f"done in {seconds:.1f}s")
+    return "\n".join(lines)
