@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,23 @@ def test_package(pytestconfig: pytest.Config) -> Path:
     return testmodel.cached_package(pytestconfig.cache.mkdir("testmodel"))
 
 
+@pytest.fixture(scope="session")
+def installed_test_package(tmp_path_factory: pytest.TempPathFactory, test_package: Path) -> Path:
+    """A packages folder with the test package installed by `models install` once per
+    session (an install loads and tries the package, which takes a moment)."""
+    packages = tmp_path_factory.mktemp("installed") / "packages"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARGOS_PACKAGES_DIR", str(packages))
+        models.install_from_file(test_package)
+    return packages
+
+
 @pytest.fixture
-def argos_packages_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, test_package: Path) -> Path:
-    """An empty ARGOS_PACKAGES_DIR with the test package installed in it."""
+def argos_packages_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, installed_test_package: Path
+) -> Path:
+    """An ARGOS_PACKAGES_DIR of this test's own, holding the installed test package."""
     packages = tmp_path / "argos-packages"
-    packages.mkdir()
+    shutil.copytree(installed_test_package, packages)
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(packages))
-    models.install_from_file(test_package)
     return packages

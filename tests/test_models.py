@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
+import collections
+import errno
+import hashlib
 import http.server
+import io
 import json
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import threading
@@ -17,11 +23,13 @@ from pathlib import Path
 import ctranslate2
 import pytest
 import sentencepiece as spm
+from click.testing import CliRunner
 
-from translate_pipeline import models
+from translate_pipeline import cli, models
 from translate_pipeline.models import IndexUnreachable, ModelError
 
 NAME = "translate-de_en-1_0"
+MiB = 1 << 20
 
 
 def _snapshot(root: Path) -> list[str]:
@@ -501,3 +509,390 @@ def test_downloaded_package_for_the_wrong_pair_is_refused(
     with pytest.raises(ModelError, match="it translates de→en, not en→de"):
         models.install_from_index("en", "de", index_url=f"{url}/index.json")
     assert _snapshot(empty_packages_dir.parent) == ["packages"]
+
+
+# --- packages that cannot hurt the user (issue 18) -----------------------------------------
+
+
+def _contents(root: Path) -> dict[str, str]:
+    """Every file under ``root`` with its SHA-256, for byte-for-byte comparisons."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _edit_member(source: Path, target: Path, member: str, edit) -> Path:
+    """Copy an archive with ``edit(data)`` applied to one member of the package folder."""
+    return _rezip(
+        source, target, lambda name, data: edit(data) if name == f"{NAME}/{member}" else data
+    )
+
+
+def _edit_metadata(source: Path, target: Path, **changes: object) -> Path:
+    def edit(data: bytes) -> bytes:
+        return json.dumps({**json.loads(data), **changes}).encode()
+
+    return _edit_member(source, target, "metadata.json", edit)
+
+
+def _edit_vocabulary(source: Path, target: Path, change: int) -> Path:
+    """Drop (``change`` < 0) or add entries at the end of the shared vocabulary."""
+
+    def edit(data: bytes) -> bytes:
+        tokens = json.loads(data)
+        tokens = tokens[:change] if change < 0 else tokens + [f"extra{i}" for i in range(change)]
+        return json.dumps(tokens).encode()
+
+    return _edit_member(source, target, "model/shared_vocabulary.json", edit)
+
+
+def _rename_folder(source: Path, target: Path, folder: str) -> Path:
+    """Copy an archive with its top-level folder renamed."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            renamed = zipfile.ZipInfo(folder + info.filename[len(NAME) :], info.date_time)
+            renamed.external_attr = info.external_attr
+            renamed.compress_type = info.compress_type
+            dst.writestr(renamed, src.read(info))
+    return target
+
+
+def _add_zeros(source: Path, target: Path, member: str, size: int) -> Path:
+    """Copy an archive and add ``member``: ``size`` zero bytes, deflated (cheap to build)."""
+    if source != target:
+        shutil.copyfile(source, target)
+    block = bytes(MiB)
+    with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open(member, "w") as sink:
+            for start in range(0, size, len(block)):
+                sink.write(block[: size - start])
+    return target
+
+
+def _declare_size(path: Path, member: str, size: int) -> Path:
+    """Make the local and central headers of ``member`` claim ``size`` expanded bytes."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo(member).header_offset
+    assert data[offset : offset + 4] == b"PK\x03\x04"
+    struct.pack_into("<I", data, offset + 22, size)
+    name = member.encode()
+    central = data.find(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(name)] != name:
+        central = data.find(b"PK\x01\x02", central + 4)
+        assert central > 0
+    struct.pack_into("<I", data, central + 24, size)
+    path.write_bytes(data)
+    return path
+
+
+def _record_opened_members(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the archive members opened from now on (zipfile reads only through open)."""
+    opened: list[str] = []
+    original = zipfile.ZipFile.open
+
+    def spy(self, name, *args, **kwargs):
+        opened.append(name if isinstance(name, str) else name.filename)
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    return opened
+
+
+def _assert_refused(archive: Path, packages: Path, message: str) -> None:
+    """Installing ``archive`` fails with ``message``; the installed package and the folder
+    around it are exactly as before."""
+    before_files = _snapshot(packages.parent)
+    before = _contents(packages / NAME)
+    with pytest.raises(ModelError) as error:
+        models.install_from_file(archive)
+    text = str(error.value)
+    assert text.startswith(f"Cannot install {archive}: "), text
+    assert message in text, text
+    assert "\n" not in text
+    assert _snapshot(packages.parent) == before_files
+    assert _contents(packages / NAME) == before
+
+
+def test_zip_bomb_is_refused_before_anything_is_extracted(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 100 MiB of zeros deflate to under 0.5 MiB: far past the 100x ratio a real package shows.
+    bomb = _add_zeros(test_package, tmp_path / "bomb.argosmodel", f"{NAME}/padding.bin", 100 * MiB)
+    assert bomb.stat().st_size < test_package.stat().st_size + MiB
+    opened = _record_opened_members(monkeypatch)
+    _assert_refused(bomb, argos_packages_dir, f"{NAME}/padding.bin expands from ")
+    assert opened == []
+
+
+def test_small_archive_expanding_hugely_is_refused_before_anything_is_extracted(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each member stays under the 64 MiB floor of the per-file rule; the archive as a whole
+    # (under 0.5 MiB) expands to 80 MiB.
+    bomb = tmp_path / "small-bomb.argosmodel"
+    with zipfile.ZipFile(test_package) as source, zipfile.ZipFile(bomb, "w") as archive:
+        archive.writestr(f"{NAME}/metadata.json", source.read(f"{NAME}/metadata.json"))
+    for member in ("model/model.bin", "sentencepiece.model"):
+        _add_zeros(bomb, bomb, f"{NAME}/{member}", 40 * MiB)
+    assert bomb.stat().st_size < MiB // 2
+    opened = _record_opened_members(monkeypatch)
+    _assert_refused(bomb, argos_packages_dir, "expand to 80.0 MiB, more than 100 times over")
+    assert opened == []
+
+
+@pytest.mark.parametrize(
+    "limit, value, message",
+    [
+        ("MAX_MEMBER_SIZE", 4 * MiB, f"{NAME}/model/model.bin expands to 7.5 MiB, more than "),
+        ("MAX_EXPANDED_SIZE", 7 * MiB, "it expands to 7.8 MiB, more than the 7.0 MiB limit"),
+        ("MAX_MEMBERS", 5, "it has 7 entries, more than 5"),
+        ("MAX_CENTRAL_DIRECTORY_SIZE", 100, "its table of contents is "),
+    ],
+)
+def test_size_limits_are_checked_from_the_central_directory(
+    argos_packages_dir: Path,
+    test_package: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+    value: int,
+    message: str,
+) -> None:
+    monkeypatch.setattr(models, limit, value)
+    opened = _record_opened_members(monkeypatch)
+    _assert_refused(test_package, argos_packages_dir, message)
+    assert opened == []
+
+
+def test_install_needs_room_on_the_disk(
+    argos_packages_dir: Path, test_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(1 << 40, 1 << 40, 50 * MiB))
+    opened = _record_opened_members(monkeypatch)
+    _assert_refused(test_package, argos_packages_dir, "has only 50.0 MiB free")
+    assert f"{NAME}/model/model.bin" not in opened
+
+
+@pytest.mark.parametrize("member", ["README.md", "metadata.json"])
+def test_member_expanding_beyond_its_declared_size_is_stopped(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, member: str
+) -> None:
+    archive = tmp_path / "liar.argosmodel"
+    if member == "metadata.json":
+        # Valid JSON, 4 MiB of it, in a member whose headers claim 1000 bytes.
+        _edit_member(test_package, archive, member, lambda data: data + b" " * (4 * MiB))
+    else:
+        _add_zeros(test_package, archive, f"{NAME}/{member}", 8 * MiB)
+    _declare_size(archive, f"{NAME}/{member}", 1000)
+    _assert_refused(
+        archive, argos_packages_dir, f"{NAME}/{member} expands beyond the 1000 bytes its header"
+    )
+
+
+def test_oversized_metadata_is_refused_at_install(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path
+) -> None:
+    archive = _edit_metadata(test_package, tmp_path / "big.argosmodel", description="x" * 2 * MiB)
+    _assert_refused(
+        archive, argos_packages_dir, f"{NAME}/metadata.json is 2.0 MiB, more than the 1.0 MiB"
+    )
+
+
+def test_installed_folder_with_huge_metadata_is_skipped_unread(
+    argos_packages_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    huge = argos_packages_dir / "translate-de_en-9_9"
+    shutil.copytree(argos_packages_dir / NAME, huge)
+    metadata = huge / "metadata.json"
+    os.truncate(metadata, 1 << 30)  # sparse: costs no disk, but 1 GiB (2 GiB as str) if read
+
+    def guard(original):
+        def checked(file, *args, **kwargs):
+            if isinstance(file, (str, bytes, os.PathLike)) and os.fsdecode(file) == str(metadata):
+                raise AssertionError(f"{file} was opened")
+            return original(file, *args, **kwargs)
+
+        return checked
+
+    for module, name in ((io, "open"), (builtins, "open"), (os, "open")):
+        monkeypatch.setattr(module, name, guard(getattr(module, name)))
+    assert [p.path for p in models.installed_packages()] == [argos_packages_dir / NAME]
+    with pytest.raises(ModelError, match="its metadata.json is 1.0 GiB, more than the 1.0 MiB"):
+        models.read_package(huge)
+    listed = CliRunner().invoke(cli.main, ["models", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert NAME in listed.output and "9_9" not in listed.output
+
+
+_BAD_METADATA = [
+    ({"package_version": 1.0}, "package_version that is not a version string"),
+    ({"from_code": "de/../../etc"}, "from_code that is not a language code"),
+    ({"to_code": "English please"}, "to_code that is not a language code"),
+    ({"from_name": 42}, "from_name that is not a string"),
+    ({"target_prefix": ["__en__"]}, "target_prefix that is not a string"),
+]
+
+
+@pytest.mark.parametrize("changes, message", _BAD_METADATA)
+def test_metadata_types_are_checked_at_install(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, changes: dict, message: str
+) -> None:
+    archive = _edit_metadata(test_package, tmp_path / "typed.argosmodel", **changes)
+    _assert_refused(archive, argos_packages_dir, f"its metadata.json has a {message}")
+
+
+def test_installed_folders_with_bad_metadata_are_skipped(argos_packages_dir: Path) -> None:
+    for number, (changes, message) in enumerate(_BAD_METADATA):
+        folder = argos_packages_dir / f"bad-{number}"
+        shutil.copytree(argos_packages_dir / NAME, folder)
+        metadata = json.loads((folder / "metadata.json").read_text())
+        (folder / "metadata.json").write_text(json.dumps({**metadata, **changes}))
+        with pytest.raises(ModelError, match=message):
+            models.read_package(folder)
+    assert [p.path for p in models.installed_packages()] == [argos_packages_dir / NAME]
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (b"{not json", "model/config.json is not valid JSON"),
+        (b"[]", "model/config.json is not a JSON object"),
+        # Valid JSON that CTranslate2 cannot use (no unk/bos/eos tokens): only loading tells.
+        (b"{}", f"{NAME}/ does not load or translate in CTranslate2 (RuntimeError: "),
+    ],
+)
+def test_bad_config_json_is_refused(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, config: bytes, message: str
+) -> None:
+    archive = _edit_member(
+        test_package, tmp_path / "config.argosmodel", "model/config.json", lambda _: config
+    )
+    _assert_refused(archive, argos_packages_dir, message)
+
+
+@pytest.mark.parametrize("folder", [".pkg", "translate de_en", "-rf", "translate-de_en-1_0~"])
+def test_odd_top_level_folder_is_refused(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, folder: str
+) -> None:
+    archive = _rename_folder(test_package, tmp_path / "odd.argosmodel", folder)
+    _assert_refused(archive, argos_packages_dir, f"its top-level folder {folder!r} is not a")
+
+
+@pytest.mark.parametrize("change, entries", [(-5, 7995), (5, 8005)])
+def test_vocabulary_that_does_not_fit_the_weights_is_refused(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, change: int, entries: int
+) -> None:
+    archive = _edit_vocabulary(test_package, tmp_path / "vocab.argosmodel", change)
+    _assert_refused(
+        archive,
+        argos_packages_dir,
+        f"model/shared_vocabulary.json has {entries} entries but the model's weights have 8000",
+    )
+
+
+def test_validate_rejects_a_vocabulary_that_does_not_fit(argos_packages_dir: Path) -> None:
+    vocabulary = argos_packages_dir / NAME / "model" / "shared_vocabulary.json"
+    vocabulary.write_text(json.dumps(json.loads(vocabulary.read_text())[:-1]))
+    with pytest.raises(ModelError) as error:
+        models.validate_package(argos_packages_dir / NAME)
+    _assert_reinstall_hint(error, "has 7999 entries but the model's weights have 8000")
+
+
+def test_failed_install_keeps_the_old_package_working(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path
+) -> None:
+    # Same folder name as the installed package, each broken in a way only loading reveals.
+    bad = [
+        (
+            _edit_member(test_package, tmp_path / "a.zip", "model/config.json", lambda _: b"{}"),
+            "does not load or translate in CTranslate2",
+        ),
+        (_edit_vocabulary(test_package, tmp_path / "b.zip", -1), "has 7999 entries"),
+        (
+            _edit_member(test_package, tmp_path / "c.zip", "sentencepiece.model", lambda _: b""),
+            "sentencepiece.model does not load",
+        ),
+    ]
+    for archive, message in bad:
+        _assert_refused(archive, argos_packages_dir, message)
+    package = models.find_package("de", "en")
+    assert package is not None and package.path == argos_packages_dir / NAME
+    assert _translate(package, "Der Krieg ist nicht vorbei") == "The war is not vorbei"
+
+
+def test_trial_that_crashes_is_a_refusal(
+    argos_packages_dir: Path, test_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands in for a model that makes CTranslate2 crash the process instead of raising.
+    monkeypatch.setattr(models, "_TRIAL_CODE", "import os, signal; os.kill(os.getpid(), 9)")
+    _assert_refused(test_package, argos_packages_dir, "(the trial process died of SIGKILL)")
+
+
+def test_replacement_is_one_atomic_swap(
+    argos_packages_dir: Path, test_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    if not models._exchange(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("this OS or file system cannot swap two folders atomically")
+    renamed: list[tuple[str, str]] = []
+    real_rename = os.rename
+    monkeypatch.setattr(os, "rename", lambda a, b: (renamed.append((a, b)), real_rename(a, b)))
+    (argos_packages_dir / NAME / "stale-file").write_text("from the old install")
+    models.install_from_file(test_package)
+    assert not (argos_packages_dir / NAME / "stale-file").exists()
+    assert renamed == []  # the installed folder never moved away before the new one arrived
+
+
+def test_replacement_without_atomic_swap_is_undone_when_it_fails(
+    argos_packages_dir: Path, test_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(models, "_exchange", lambda first, second: False, raising=False)
+    real_rename = os.rename
+    calls: list[tuple[str, str]] = []
+
+    def second_rename_fails(source, target):
+        calls.append((source, target))
+        if len(calls) == 2:
+            raise OSError(errno.EIO, "simulated I/O error", str(target))
+        return real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", second_rename_fails)
+    _assert_refused(test_package, argos_packages_dir, "simulated I/O error")
+    monkeypatch.setattr(os, "rename", real_rename)
+    (argos_packages_dir / NAME / "stale-file").write_text("from the old install")
+    models.install_from_file(test_package)  # the two-rename fallback works when nothing fails
+    assert not (argos_packages_dir / NAME / "stale-file").exists()
+    assert [p.name for p in argos_packages_dir.parent.iterdir()] == ["argos-packages"]
+
+
+def test_download_over_the_size_limit_is_refused(
+    empty_packages_dir: Path,
+    test_package: Path,
+    index_server: _Server,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = index_server.url
+    index_server.files.update(
+        {
+            "/index.json": _index(url, _entry(url, "1.0", "/p.argosmodel")),
+            "/p.argosmodel": test_package.read_bytes(),
+        }
+    )
+    monkeypatch.setattr(models, "MAX_EXPANDED_SIZE", MiB, raising=False)
+    with pytest.raises(ModelError, match=r"more than the 1\.0 MiB limit"):
+        models.install_from_index("de", "en", index_url=f"{url}/index.json")
+    assert _snapshot(empty_packages_dir.parent) == ["packages"]
+
+
+def test_oversized_index_is_refused(
+    empty_packages_dir: Path, index_server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = index_server.url
+    index_server.files["/index.json"] = _index(url, _entry(url, "1.0", "/p.argosmodel"))
+    monkeypatch.setattr(models, "MAX_INDEX_SIZE", 100, raising=False)
+    with pytest.raises(IndexUnreachable, match="more than the 100 bytes limit"):
+        models.install_from_index("de", "en", index_url=f"{url}/index.json")

@@ -5,20 +5,34 @@ import time (tests and the CLI need ``ARGOS_PACKAGES_DIR`` read at call time), c
 in the home directory as a side effect of importing, swallow network errors, and install by
 ``extractall`` without checks. The on-disk layout and settings are Argos Translate's own, so
 packages installed by Argos Translate or LibreTranslate are found here and the other way round.
+
+A package cannot hurt the user (issue 18): an archive is measured from its central directory
+before anything is extracted (limits below), extraction counts the bytes really written, small
+files such as ``metadata.json`` are size-checked with ``stat`` before they are read, and a new
+package is loaded and made to translate one sentence, in a separate process, before it replaces
+an installed one.
 """
 
 from __future__ import annotations
 
+import copy
+import ctypes
+import errno
+import functools
 import http.client
 import json
 import os
 import re
 import shutil
+import signal
 import stat
 import struct
+import subprocess
+import sys
 import tempfile
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,6 +45,50 @@ from translate_pipeline.backend import Progress
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 _USER_AGENT = "translate-pipeline (ArgosTranslate-compatible)"
 _CHUNK = 1 << 16
+_MiB = 1 << 20
+_GiB = 1 << 30
+
+# --- limits --------------------------------------------------------------------------------
+# Real Argos packages are 100-500 MB zips of 30-odd files; the biggest model.bin is about
+# 1.5 GB, and int8/float weights deflate by only 1.1-3x. The limits leave several times that.
+
+MAX_MEMBER_SIZE = 4 * _GiB
+"""Largest expanded size of one archive member (model.bin: up to ~1.5 GB in real packages)."""
+
+MAX_EXPANDED_SIZE = 8 * _GiB
+"""Largest expanded size of a whole archive; also the largest download accepted."""
+
+MAX_MEMBERS = 10_000
+"""Most entries an archive may have (real packages: a few dozen, with Stanza's files)."""
+
+MAX_CENTRAL_DIRECTORY_SIZE = 4 * _MiB
+"""Largest zip central directory, checked before Python's zipfile parses it into memory."""
+
+MAX_COMPRESSION_RATIO = 100
+"""Bomb signal: an archive, or one member, that expands more than this many times over to more
+than :data:`COMPRESSION_RATIO_FLOOR` bytes is refused. Deflate gets 1.1-3x on model weights and
+about 5x on text; only long runs of repeated bytes go past 100x (zeros reach ~1000x)."""
+
+COMPRESSION_RATIO_FLOOR = 64 * _MiB
+"""Expanded size below which a high ratio is not refused: it costs little disk, and small JSON
+files compress 10x and more."""
+
+FREE_SPACE_MARGIN = 128 * _MiB
+"""Left free after extracting: at least this much, or a tenth of the expanded size if larger."""
+
+MAX_METADATA_SIZE = 1 * _MiB
+"""Largest ``metadata.json`` (real ones: under 1 KiB) and ``model/config.json`` read."""
+
+MAX_VOCABULARY_FILE_SIZE = 64 * _MiB
+"""Largest vocabulary file counted (a 256k-token JSON vocabulary is about 5 MiB)."""
+
+MAX_INDEX_SIZE = 16 * _MiB
+"""Largest package index JSON downloaded (Argos Translate's is about 100 KiB)."""
+
+TRIAL_TIMEOUT = 600.0
+"""Seconds the trial load and one-sentence translation of a new package may take."""
+
+_TRIAL_SENTENCE = "Dies ist ein kurzer Test."
 
 
 class ModelError(Exception):
@@ -101,22 +159,32 @@ def package_index_url() -> str:
 
 
 def read_package(path: Path) -> Package:
-    """Read a package folder's metadata; ModelError if it has none or it is unusable."""
+    """Read a package folder's metadata; ModelError if it has none or it is unusable.
+
+    ``metadata.json`` is checked with ``stat`` first: a file over :data:`MAX_METADATA_SIZE` (or
+    not a regular file) is refused without being opened. Its fields are type-checked.
+    """
     path = Path(path)
     if not path.is_dir():
         raise _broken(path, "the folder does not exist")
-    metadata_path = path / "metadata.json"
     try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        data = _read_small_file(path / "metadata.json", MAX_METADATA_SIZE)
+        metadata = _parse_metadata(data)
     except FileNotFoundError:
         raise _broken(path, "it has no metadata.json") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except OSError as error:
         raise _broken(path, f"its metadata.json cannot be read ({error})") from None
+    except _Unfit as error:
+        raise _broken(path, f"its metadata.json {error}") from None
     return _package_from_metadata(path, metadata)
 
 
 def installed_packages() -> list[Package]:
-    """Packages in :func:`packages_dir`, skipping folders that are not packages."""
+    """Packages in :func:`packages_dir`, skipping folders that are not (usable) packages.
+
+    A folder whose metadata.json is missing, too large or malformed is skipped without
+    reading more than :data:`MAX_METADATA_SIZE` of it.
+    """
     root = packages_dir()
     if not root.is_dir():
         return []
@@ -144,8 +212,11 @@ def validate_package(path: Path) -> None:
     """Raise ModelError naming the package and how to reinstall it if it cannot be loaded.
 
     Cheap enough to run before every load: it walks model.bin's variable table (so a truncated
-    download is caught here rather than as a CTranslate2 error) and loads the SentencePiece
-    model, but does not build a CTranslate2 translator.
+    download is caught here rather than as a CTranslate2 error), checks that model/config.json
+    is a JSON object and that every vocabulary has as many entries as the weights have rows
+    (CTranslate2 does not check that when loading: a source token beyond the embedding table
+    reads memory past it), and loads the SentencePiece model, but does not build a CTranslate2
+    translator.
     """
     package = read_package(path)
     model_bin = package.model_dir / "model.bin"
@@ -155,9 +226,16 @@ def validate_package(path: Path) -> None:
         raise _broken(package.path, "model/ has no vocabulary file", package)
     try:
         with model_bin.open("rb") as stream:
-            _check_model_bin(stream, model_bin.stat().st_size)
+            shapes = _model_shapes(stream, model_bin.stat().st_size)
     except (_Truncated, ValueError) as error:
         raise _broken(package.path, f"model/model.bin is corrupt: {error}", package) from None
+    try:
+        _check_config(package.model_dir)
+        _check_vocabularies(package.model_dir, shapes)
+    except _Unfit as error:
+        raise _broken(package.path, str(error), package) from None
+    except OSError as error:
+        raise _broken(package.path, f"model/ cannot be read ({error})", package) from None
     if not package.sentencepiece_model.is_file():
         raise _broken(package.path, "sentencepiece.model is missing", package)
     try:
@@ -171,10 +249,14 @@ def validate_package(path: Path) -> None:
 def install_from_file(path: Path) -> Package:
     """Install a ``.argosmodel`` file into :func:`packages_dir` and return the package.
 
-    The archive is checked before anything is written (one top-level folder with metadata.json,
-    model/model.bin and sentencepiece.model; no absolute paths, ``..`` or links), extracted
-    beside the packages folder, validated, then renamed into place, replacing an installed
-    package of the same folder name. On any failure nothing is left behind.
+    The archive is checked before anything is written: one top-level folder with a plain name
+    holding metadata.json, model/model.bin and sentencepiece.model; no absolute paths, ``..``,
+    links or encrypted entries; sizes within the limits above, and room on the disk. It is then
+    extracted beside the packages folder (stopping at any member that expands beyond its
+    declared size), validated, tried (loaded on the CPU in a child process and made to translate
+    one sentence), and swapped into place atomically where the OS allows, replacing an installed
+    package of the same folder name. On any failure a ModelError says why, the installed package
+    is left untouched and nothing is left behind.
     """
     return _install(Path(path), expected_pair=None)
 
@@ -263,27 +345,92 @@ def _guess_pair(name: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def _package_from_metadata(path: Path, metadata: Any) -> Package:
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}")
+_OPTIONAL_TEXT_FIELDS = ("code", "type", "from_name", "to_name", "target_prefix")
+_MAX_TEXT_FIELD = 200
+
+
+class _Unfit(Exception):
+    """A file inside a package is too large or malformed; the message completes a sentence."""
+
+
+def _human(size: int) -> str:
+    if size >= _GiB:
+        return f"{size / _GiB:.1f} GiB"
+    if size >= _MiB:
+        return f"{size / _MiB:.1f} MiB"
+    return f"{size} bytes"
+
+
+def _read_small_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, checked with stat before reading.
+
+    FileNotFoundError if it is missing; _Unfit if it is no regular file or too large (also if
+    it grew past the limit after the stat: at most ``limit + 1`` bytes are ever read).
+    """
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise _Unfit("is not a regular file")
+    if info.st_size > limit:
+        raise _Unfit(f"is {_human(info.st_size)}, more than the {_human(limit)} limit")
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise _Unfit(f"is more than the {_human(limit)} limit")
+    return data
+
+
+def _parse_metadata(data: bytes) -> dict[str, Any]:
+    """metadata.json's object with its fields type-checked, or _Unfit saying what is wrong."""
+    try:
+        metadata = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise _Unfit(f"is invalid ({error})") from None
     if not isinstance(metadata, dict):
-        raise _broken(path, "its metadata.json is not a JSON object")
+        raise _Unfit("is not a JSON object")
     from_code, to_code = metadata.get("from_code"), metadata.get("to_code")
     if not isinstance(from_code, str) or not isinstance(to_code, str):
-        raise _broken(path, "its metadata.json has no from_code/to_code")
+        raise _Unfit("has no from_code/to_code")
+    for key, code in (("from_code", from_code), ("to_code", to_code)):
+        if not _LANGUAGE_CODE.fullmatch(code):
+            raise _Unfit(f"has a {key} that is not a language code ({code[:40]!r})")
+    version = metadata.get("package_version")
+    if version not in (None, "") and not (isinstance(version, str) and _VERSION.fullmatch(version)):
+        raise _Unfit(f"has a package_version that is not a version string ({version!r:.40})")
+    for key in _OPTIONAL_TEXT_FIELDS:
+        value = metadata.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _Unfit(f"has a {key} that is not a string ({type(value).__name__})")
+        if isinstance(value, str) and (len(value) > _MAX_TEXT_FIELD or not value.isprintable()):
+            raise _Unfit(f"has a {key} that is too long or has control characters")
+    links = metadata.get("links")
+    if links is not None and not (
+        isinstance(links, list) and all(isinstance(link, str) for link in links)
+    ):
+        raise _Unfit("has links that are not a list of strings")
+    return metadata
+
+
+def _package_from_metadata(path: Path, metadata: dict[str, Any]) -> Package:
+    """A Package from metadata that :func:`_parse_metadata` accepted."""
+    from_code, to_code = metadata["from_code"], metadata["to_code"]
     return Package(
         path=path,
-        code=str(metadata.get("code") or f"translate-{from_code}_{to_code}"),
+        code=metadata.get("code") or f"translate-{from_code}_{to_code}",
         from_code=from_code,
         to_code=to_code,
-        version=str(metadata.get("package_version", "")),
-        from_name=str(metadata.get("from_name", "")),
-        to_name=str(metadata.get("to_name", "")),
-        type=str(metadata.get("type", "translate")),
+        version=metadata.get("package_version") or "",
+        from_name=metadata.get("from_name") or "",
+        to_name=metadata.get("to_name") or "",
+        type=metadata.get("type") or "translate",
         metadata=metadata,
     )
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", version))
+    # At most 18 digits per number: int() of a 5000-digit run raises ValueError in Python 3.11+.
+    return tuple(int(part) for part in re.findall(r"\d{1,18}", version))
 
 
 # --- model.bin -----------------------------------------------------------------------------
@@ -293,6 +440,8 @@ _VOCABULARY_FILES = (
     "shared_vocabulary.txt",
     "source_vocabulary.json",
     "source_vocabulary.txt",
+    "source_1_vocabulary.json",
+    "source_1_vocabulary.txt",
 )
 _DTYPE_SIZES = {0: 4, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2}  # CTranslate2's DataType ids
 _MAX_BINARY_VERSION = 6
@@ -318,19 +467,28 @@ def _skip(stream: IO[bytes], count: int, file_size: int) -> None:
     stream.seek(count, os.SEEK_CUR)
 
 
-def _check_model_bin(stream: IO[bytes], file_size: int) -> None:
-    """Walk the variable table the way CTranslate2's Model::load reads it, skipping the data."""
+def _read_name(stream: IO[bytes], file_size: int) -> str:
+    (length,) = _read(stream, "<H")
+    if stream.tell() + length > file_size:
+        raise _Truncated(f"the file is {file_size} bytes but a name runs past its end")
+    return stream.read(length).rstrip(b"\0").decode("utf-8", "replace")
+
+
+def _model_shapes(stream: IO[bytes], file_size: int) -> dict[str, tuple[int, ...]]:
+    """Walk the variable table the way CTranslate2's Model::load reads it, skipping the data.
+
+    Returns every variable's shape by name, aliases included.
+    """
     (version,) = _read(stream, "<I")
     if not 1 <= version <= _MAX_BINARY_VERSION:
         raise ValueError(f"unknown binary version {version}")
     if version >= 2:
-        (length,) = _read(stream, "<H")
-        _skip(stream, length, file_size)
+        _read_name(stream, file_size)  # the spec's name
         _read(stream, "<I")  # spec revision
     (count,) = _read(stream, "<I")
+    shapes: dict[str, tuple[int, ...]] = {}
     for _ in range(count):
-        (length,) = _read(stream, "<H")
-        _skip(stream, length, file_size)
+        name = _read_name(stream, file_size)
         (rank,) = _read(stream, "<B")
         dims = _read(stream, f"<{rank}I")
         type_id, size_field = _read(stream, "<BI")
@@ -346,25 +504,149 @@ def _check_model_bin(stream: IO[bytes], file_size: int) -> None:
         else:
             num_bytes = size_field * type_id
         _skip(stream, num_bytes, file_size)
+        shapes[name] = dims
     if version >= 3:
         (aliases,) = _read(stream, "<I")
-        for _ in range(2 * aliases):
-            (length,) = _read(stream, "<H")
-            _skip(stream, length, file_size)
+        for _ in range(aliases):
+            alias = _read_name(stream, file_size)
+            target = _read_name(stream, file_size)
+            if target in shapes:
+                shapes[alias] = shapes[target]
+    return shapes
+
+
+def _check_config(model_dir: Path) -> None:
+    """model/config.json, where there is one, must be a small JSON object."""
+    try:
+        data = _read_small_file(model_dir / "config.json", MAX_METADATA_SIZE)
+    except FileNotFoundError:
+        return  # models converted by old CTranslate2 versions have none; the trial decides
+    except _Unfit as error:
+        raise _Unfit(f"model/config.json {error}") from None
+    try:
+        config = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise _Unfit(f"model/config.json is not valid JSON ({error})") from None
+    if not isinstance(config, dict):
+        raise _Unfit("model/config.json is not a JSON object")
+
+
+def _vocabulary_file(model_dir: Path, *stems: str) -> Path | None:
+    for stem in stems:
+        for suffix in (".json", ".txt"):
+            if (model_dir / f"{stem}{suffix}").is_file():
+                return model_dir / f"{stem}{suffix}"
+    return None
+
+
+def _vocabulary_length(path: Path) -> int:
+    """Entries in a CTranslate2 vocabulary file (a JSON list, or one token a line)."""
+    try:
+        data = _read_small_file(path, MAX_VOCABULARY_FILE_SIZE)
+    except _Unfit as error:
+        raise _Unfit(f"model/{path.name} {error}") from None
+    if path.suffix == ".txt":
+        return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    try:
+        tokens = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise _Unfit(f"model/{path.name} is not valid JSON ({error})") from None
+    if not isinstance(tokens, list):
+        raise _Unfit(f"model/{path.name} is not a JSON list")
+    return len(tokens)
+
+
+def _check_vocabularies(model_dir: Path, shapes: Mapping[str, tuple[int, ...]]) -> None:
+    """Each vocabulary must have one entry per embedding row, as CTranslate2's converters check.
+
+    Source vocabulary i goes with ``encoder/embeddings_i/weight``, the target vocabulary with
+    ``decoder/embeddings/weight``; model types without those variables are not checked.
+    """
+    pairs: list[tuple[Path | None, str]] = []
+    for i in range(64):
+        variable = f"encoder/embeddings_{i}/weight"
+        if variable not in shapes:
+            if i == 0 and "encoder/embeddings/weight" in shapes:
+                variable = "encoder/embeddings/weight"
+            else:
+                break
+        source_stems = (f"source_{i + 1}_vocabulary", "source_vocabulary", "shared_vocabulary")
+        pairs.append((_vocabulary_file(model_dir, *source_stems), variable))
+    if "decoder/embeddings/weight" in shapes:
+        target_stems = ("target_vocabulary", "shared_vocabulary")
+        pairs.append((_vocabulary_file(model_dir, *target_stems), "decoder/embeddings/weight"))
+    counted: dict[Path, int] = {}
+    for path, variable in pairs:
+        rows = shapes[variable][0] if shapes[variable] else 0
+        if path is None:
+            raise _Unfit(f"model/ has no vocabulary for {variable}")
+        if path not in counted:
+            counted[path] = _vocabulary_length(path)
+        if counted[path] != rows:
+            raise _Unfit(
+                f"model/{path.name} has {counted[path]} entries but the model's weights have "
+                f"{rows} ({variable}): the vocabulary does not belong to this model"
+            )
 
 
 # --- installing ----------------------------------------------------------------------------
+
+_PACKAGE_FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
+_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    name: str
+    metadata: dict[str, Any]
+    expanded: int
 
 
 def _archive_problem(path: Path) -> str:
     return f"Cannot install {path}: it is not an Argos Translate package (.argosmodel)"
 
 
-def _check_archive(path: Path, archive: zipfile.ZipFile) -> tuple[str, dict[str, Any]]:
-    """Return the package folder name and metadata, or raise ModelError before extracting."""
+def _central_directory_size(path: Path) -> int | None:
+    """The central directory's size from the end record (ZIP64 too), None if not found.
+
+    zipfile reads the whole central directory into memory and makes an object per entry, so
+    it is measured before zipfile is let near it.
+    """
+    with path.open("rb") as stream:
+        end = stream.seek(0, os.SEEK_END)
+        start = max(0, end - (22 + 0xFFFF))
+        stream.seek(start)
+        tail = stream.read()
+        pos = tail.rfind(b"PK\x05\x06")
+        if pos < 0 or len(tail) - pos < 22:
+            return None
+        (size,) = struct.unpack_from("<I", tail, pos + 12)
+        if size != 0xFFFFFFFF or pos < 20 or tail[pos - 20 : pos - 16] != b"PK\x06\x07":
+            return size  # without a ZIP64 record, zipfile too takes 0xFFFFFFFF at face value
+        (record,) = struct.unpack_from("<Q", tail, pos - 12)
+        stream.seek(record)
+        zip64 = stream.read(56)
+        if len(zip64) != 56 or zip64[:4] != b"PK\x06\x06":
+            return size
+        (size,) = struct.unpack_from("<Q", zip64, 40)
+        return size
+
+
+def _check_archive(path: Path, archive: zipfile.ZipFile) -> _Plan:
+    """Return the package folder name, metadata and expanded size, or raise ModelError.
+
+    Everything here comes from the central directory (plus metadata.json, read with a size
+    cap); nothing is written.
+    """
+    refuse = _archive_problem(path)
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ModelError(f"{refuse}: it has {len(infos)} entries, more than {MAX_MEMBERS}.")
+    archive_size = path.stat().st_size
     names: set[str] = set()
     tops: set[str] = set()
-    for info in archive.infolist():
+    expanded = 0
+    for info in infos:
         raw = info.filename
         parts = PurePosixPath(raw).parts
         if (
@@ -374,82 +656,324 @@ def _check_archive(path: Path, archive: zipfile.ZipFile) -> tuple[str, dict[str,
             or any(part in ("..", ".") for part in parts)
             or not parts
         ):
-            raise ModelError(f"{_archive_problem(path)}: unsafe entry path {raw!r}.")
+            raise ModelError(f"{refuse}: unsafe entry path {raw!r}.")
         file_type = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip tool did not say
         if file_type not in (0, stat.S_IFREG, stat.S_IFDIR):
-            raise ModelError(f"{_archive_problem(path)}: entry {raw!r} is a link or special file.")
+            raise ModelError(f"{refuse}: entry {raw!r} is a link or special file.")
+        if info.flag_bits & 0x1:
+            raise ModelError(f"{refuse}: entry {raw!r} is encrypted.")
+        if info.compress_type not in _COMPRESSIONS:
+            raise ModelError(
+                f"{refuse}: entry {raw!r} uses unsupported compression {info.compress_type}."
+            )
+        joined = "/".join(parts)
+        if joined in names:
+            raise ModelError(f"{refuse}: entry {raw!r} appears twice.")
+        if info.header_offset + info.compress_size > archive_size:
+            raise ModelError(f"{refuse}: the zip is damaged (entry {raw!r} runs past its end).")
+        _check_member_size(path, raw, info.file_size, info.compress_size)
         tops.add(parts[0])
-        names.add("/".join(parts))
+        names.add(joined)
+        expanded += info.file_size
+    if expanded > MAX_EXPANDED_SIZE:
+        raise ModelError(
+            f"Cannot install {path}: it expands to {_human(expanded)}, more than the "
+            f"{_human(MAX_EXPANDED_SIZE)} limit."
+        )
+    if expanded > COMPRESSION_RATIO_FLOOR and expanded > MAX_COMPRESSION_RATIO * archive_size:
+        raise ModelError(
+            f"Cannot install {path}: its {_human(archive_size)} expand to {_human(expanded)}, "
+            f"more than {MAX_COMPRESSION_RATIO} times over (a zip bomb?)."
+        )
     if len(tops) != 1:
         raise ModelError(
-            f"{_archive_problem(path)}: expected one top-level folder, found "
+            f"{refuse}: expected one top-level folder, found "
             f"{', '.join(sorted(tops)) or 'nothing'}."
         )
     (name,) = tops
+    if not _PACKAGE_FOLDER.fullmatch(name):
+        raise ModelError(
+            f"{refuse}: its top-level folder {name!r} is not a package folder name (letters, "
+            "digits and ._+- only, not starting with a dot or dash)."
+        )
     for required, what in (
         ("metadata.json", "metadata.json"),
         ("model/model.bin", "a CTranslate2 model (model/model.bin)"),
         ("sentencepiece.model", "sentencepiece.model"),
     ):
         if f"{name}/{required}" not in names:
-            raise ModelError(f"{_archive_problem(path)}: {name}/ has no {what}.")
-    try:
-        metadata = json.loads(archive.read(f"{name}/metadata.json").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ModelError(f"{refuse}: {name}/ has no {what}.")
+    metadata_name = f"{name}/metadata.json"
+    info = next(i for i in infos if "/".join(PurePosixPath(i.filename).parts) == metadata_name)
+    if info.file_size > MAX_METADATA_SIZE:
         raise ModelError(
-            f"{_archive_problem(path)}: its metadata.json is invalid ({error})."
-        ) from None
-    if not isinstance(metadata, dict) or not all(
-        isinstance(metadata.get(key), str) for key in ("from_code", "to_code")
-    ):
-        raise ModelError(f"{_archive_problem(path)}: its metadata.json has no from_code/to_code.")
-    return name, metadata
+            f"Cannot install {path}: {name}/metadata.json is {_human(info.file_size)}, more than "
+            f"the {_human(MAX_METADATA_SIZE)} limit."
+        )
+    try:
+        metadata = _parse_metadata(_read_member(path, archive, info))
+    except _Unfit as error:
+        raise ModelError(f"{refuse}: its metadata.json {error}.") from None
+    return _Plan(name, metadata, expanded)
 
 
-def _extract(archive: zipfile.ZipFile, destination: Path) -> None:
+def _check_member_size(path: Path, name: str, size: int, compressed: int) -> None:
+    if size > MAX_MEMBER_SIZE:
+        raise ModelError(
+            f"Cannot install {path}: {name} expands to {_human(size)}, more than the "
+            f"{_human(MAX_MEMBER_SIZE)} limit for one file."
+        )
+    if size > COMPRESSION_RATIO_FLOOR and size > MAX_COMPRESSION_RATIO * max(compressed, 1):
+        raise ModelError(
+            f"Cannot install {path}: {name} expands from {_human(compressed)} to "
+            f"{_human(size)}, more than {MAX_COMPRESSION_RATIO} times over (a zip bomb?)."
+        )
+
+
+def _check_free_space(path: Path, folder: Path, expanded: int) -> None:
+    margin = max(FREE_SPACE_MARGIN, expanded // 10)
+    free = shutil.disk_usage(folder).free
+    if expanded + margin > free:
+        raise ModelError(
+            f"Cannot install {path}: it expands to {_human(expanded)} but {folder} has only "
+            f"{_human(free)} free (the package plus {_human(margin)} to spare are needed)."
+        )
+
+
+def _member_chunks(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """Yield a member's expanded bytes, refusing the first chunk beyond its declared size.
+
+    zipfile itself cuts the data at the declared size and then fails on the CRC; opened through
+    a ZipInfo with headroom, the excess reaches this loop and is named for what it is.
+    """
+    probe = copy.copy(info)
+    probe.file_size = info.file_size + 2 * _CHUNK  # never reached: reading stops one chunk past
+    written = 0
+    with archive.open(probe) as source:
+        while chunk := source.read(_CHUNK):
+            written += len(chunk)
+            if written > info.file_size:
+                raise ModelError(
+                    f"Cannot install {path}: {info.filename} expands beyond the "
+                    f"{info.file_size} bytes its header declares (a zip bomb?)."
+                )
+            yield chunk
+    if written != info.file_size:
+        raise ModelError(
+            f"Cannot install {path}: the zip is damaged ({info.filename} has {written} bytes, "
+            f"its header declares {info.file_size})."
+        )
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    return b"".join(_member_chunks(path, archive, info))
+
+
+def _extract(path: Path, archive: zipfile.ZipFile, destination: Path) -> None:
     for info in archive.infolist():
         target = destination.joinpath(*PurePosixPath(info.filename).parts)
         if info.is_dir():
             target.mkdir(parents=True, exist_ok=True)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(info) as source, target.open("wb") as sink:
-            shutil.copyfileobj(source, sink, _CHUNK)
+        with target.open("xb") as sink:
+            for chunk in _member_chunks(path, archive, info):
+                sink.write(chunk)
+
+
+_TRIAL_CODE = """
+import sys
+sp_model, model_dir, sentence, prefix = sys.argv[1:5]
+try:
+    import ctranslate2, sentencepiece
+    sp = sentencepiece.SentencePieceProcessor(model_file=sp_model)
+    cpu_types = ctranslate2.get_supported_compute_types("cpu")
+    translator = ctranslate2.Translator(
+        model_dir, device="cpu", compute_type="int8" if "int8" in cpu_types else "default",
+        inter_threads=1, intra_threads=1,
+    )
+    result = translator.translate_batch(
+        [sp.encode(sentence, out_type=str)], target_prefix=[[prefix]] if prefix else None,
+        beam_size=1, max_decoding_length=32,
+    )
+    sp.decode(result[0].hypotheses[0])
+except Exception as error:
+    print(type(error).__name__ + ": " + " ".join(str(error).split()), file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def _try_package(path: Path, package: Package) -> None:
+    """Load the package on the CPU and translate one sentence, in a child process.
+
+    A child process, because a model CTranslate2 cannot handle may crash the process rather
+    than raise, and a big model's memory is returned to the system when the child exits.
+    """
+    prefix = package.metadata.get("target_prefix") or ""
+    command = [
+        sys.executable,
+        "-c",
+        _TRIAL_CODE,
+        str(package.sentencepiece_model),
+        str(package.model_dir),
+        _TRIAL_SENTENCE,
+        prefix,
+    ]
+    refuse = f"Cannot install {path}: {package.name}/ does not load or translate in CTranslate2"
+    try:
+        result = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=TRIAL_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ModelError(f"{refuse} (no answer within {TRIAL_TIMEOUT:.0f} s).") from None
+    except OSError as error:
+        raise ModelError(f"Cannot install {path}: the trial run did not start ({error}).") from None
+    if result.returncode < 0:
+        try:
+            name = signal.Signals(-result.returncode).name
+        except ValueError:
+            name = f"signal {-result.returncode}"
+        raise ModelError(f"{refuse} (the trial process died of {name}).")
+    if result.returncode != 0:
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"exit status {result.returncode}"
+        reason = reason if len(reason) <= 300 else reason[:297] + "..."
+        raise ModelError(f"{refuse} ({reason}).")
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    function = _renameat2()
+    if function is None:
+        return False
+    a, b = os.fsencode(first), os.fsencode(second)
+    if function(_AT_FDCWD, a, _AT_FDCWD, b, _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+class _RollbackFailed(Exception):
+    def __init__(self, kept: Path) -> None:
+        super().__init__(str(kept))
+        self.kept = kept
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; an existing ``target`` ends up beside ``new``, to be deleted.
+
+    Atomic where the OS can swap two folders (Linux); elsewhere two renames, the first undone
+    if the second fails, so the old package is never left half-replaced or missing after an
+    error. OSError if nothing changed; _RollbackFailed if the undo failed too.
+    """
+    if not (target.exists() or target.is_symlink()):
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        return
+    old = new.with_name(new.name + ".replaced")
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except OSError as error:
+        try:
+            os.rename(old, target)
+        except OSError:
+            raise _RollbackFailed(old) from error
+        raise
 
 
 def _install(path: Path, expected_pair: tuple[str, str] | None) -> Package:
     if not path.is_file() or not zipfile.is_zipfile(path):
         raise ModelError(f"{_archive_problem(path)}: it is not a zip archive.")
+    directory_size = _central_directory_size(path)
+    if directory_size is not None and directory_size > MAX_CENTRAL_DIRECTORY_SIZE:
+        raise ModelError(
+            f"{_archive_problem(path)}: its table of contents is {_human(directory_size)}, "
+            f"more than the {_human(MAX_CENTRAL_DIRECTORY_SIZE)} limit."
+        )
     root = packages_dir()
     root.mkdir(parents=True, exist_ok=True)
-    # The staging folder sits next to (not inside) the packages folder: Argos Translate treats
-    # every folder in there as a package and fails on one without metadata.json.
-    staging = Path(tempfile.mkdtemp(prefix=".translate-pipeline-install-", dir=root.parent))
+    staging: Path | None = None
     try:
         try:
             with zipfile.ZipFile(path) as archive:
-                name, metadata = _check_archive(path, archive)
-                pair = (metadata["from_code"], metadata["to_code"])
+                plan = _check_archive(path, archive)
+                pair = (plan.metadata["from_code"], plan.metadata["to_code"])
                 if expected_pair and pair != expected_pair:
                     raise ModelError(
                         f"Cannot install {path}: it translates {pair[0]}→{pair[1]}, "
                         f"not {expected_pair[0]}→{expected_pair[1]}."
                     )
-                _extract(archive, staging)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+                _check_free_space(path, root.parent, plan.expanded)
+                # The staging folder sits next to (not inside) the packages folder: Argos
+                # Translate treats every folder in there as a package and fails on one without
+                # metadata.json.
+                staging = Path(
+                    tempfile.mkdtemp(prefix=".translate-pipeline-install-", dir=root.parent)
+                )
+                _extract(path, archive, staging)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as error:
             raise ModelError(f"{_archive_problem(path)}: the zip is damaged ({error}).") from None
+        except (NotImplementedError, RuntimeError) as error:
+            raise ModelError(f"{_archive_problem(path)}: {error}.") from None
+        except OSError as error:
+            raise ModelError(f"Cannot install {path}: extracting it failed ({error}).") from None
         try:
-            validate_package(staging / name)
+            validate_package(staging / plan.name)
         except PackageBroken as error:
             raise ModelError(f"Cannot install {path}: {error.problem}.") from None
-        target = root / name
-        if target.exists():
-            old = staging / ".replaced"
-            os.rename(target, old)
-        os.rename(staging / name, target)
+        _try_package(path, read_package(staging / plan.name))
+        target = root / plan.name
+        try:
+            _replace(staging / plan.name, target)
+        except OSError as error:
+            raise ModelError(
+                f"Cannot install {path}: moving it into {root} failed ({error}); "
+                "the installed package, if any, is unchanged."
+            ) from None
+        except _RollbackFailed as failed:
+            staging = None  # it holds the only copy of the previous package: keep it
+            raise ModelError(
+                f"Cannot install {path}: moving it into {root} failed, and so did moving the "
+                f"previous package back; it is in {failed.kept}."
+            ) from None
         return read_package(target)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 # --- index and download --------------------------------------------------------------------
@@ -465,8 +989,11 @@ def _fetch_index(url: str, timeout: float) -> list[dict[str, Any]]:
         raise IndexUnreachable(f"The package index URL {url!r} is not http(s).")
     try:
         with _open(url, timeout) as response:
-            index = json.loads(response.read().decode("utf-8"))
-    except (OSError, http.client.HTTPException, ValueError) as error:
+            data = response.read(MAX_INDEX_SIZE + 1)
+        if len(data) > MAX_INDEX_SIZE:
+            raise ValueError(f"it is more than the {_human(MAX_INDEX_SIZE)} limit")
+        index = json.loads(data.decode("utf-8"))
+    except (OSError, http.client.HTTPException, ValueError, RecursionError) as error:
         raise IndexUnreachable(
             f"Cannot read the package index at {url} ({error}). Check the network connection "
             "(or ARGOS_PACKAGE_INDEX), or install a downloaded file with "
@@ -497,12 +1024,21 @@ def _download(url: str, sink: IO[bytes], progress: Progress | None, timeout: flo
     with _open(url, timeout) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else 0  # 0: the server did not say
+        if total > MAX_EXPANDED_SIZE:
+            raise ValueError(
+                f"it is {_human(total)}, more than the {_human(MAX_EXPANDED_SIZE)} limit"
+            )
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(sink.name))).free
+        if total and total + FREE_SPACE_MARGIN > free:
+            raise ValueError(f"it is {_human(total)} but only {_human(free)} are free")
         done = 0
         if progress:
             progress(done, total)
         while chunk := response.read(_CHUNK):
-            sink.write(chunk)
             done += len(chunk)
+            if done > MAX_EXPANDED_SIZE:
+                raise ValueError(f"it is more than the {_human(MAX_EXPANDED_SIZE)} limit")
+            sink.write(chunk)
             if progress:
                 progress(done, total)
     if total and done != total:
