@@ -23,7 +23,8 @@ Signals (``Signal.name``) and their rules, severity 3 = high, 1 = low:
     after numbers and identical capitalised words (names) are removed, or
     ``detect.block_language`` calls the English German (3); one sentence of a longer unit
     still German (2). Units with fewer than ``untranslated_min_letters`` letters left are not
-    judged (a name or a number alone is legitimately identical).
+    judged (a name or a number alone is legitimately identical), unless at least two German
+    function words (``in``, ``dem``) were copied too: then the whole text is compared.
 ``numbers`` (3)
     Every number of the German must appear in the English, compared by value: ``1,5
     Millionen`` = ``1.5 million``; ``30.000`` = ``30,000`` = ``30 000``; ``2,5 %`` = ``2.5
@@ -37,9 +38,13 @@ Signals (``Signal.name``) and their rules, severity 3 = high, 1 = low:
     count: acronyms (``NATO``; a few German acronyms with English equivalents are mapped,
     ``KI`` = ``AI``), words with inner capitals or digits (``YouTube``), and runs of two or
     more capitalised words that do not start with a function word or an adjective-looking
-    word (``Mark Rutte``): severity 2. A single capitalised word that is neither preceded by
-    an article/determiner (``der Krieg``) nor a function word is only a weak candidate
-    (``Tom``, ``Boston``, but also ``Geld`` at a sentence start): severity 1. A name counts as
+    word (``Mark Rutte``): severity 2, or 1 after an article (``dem Kanzler Scholz``: the first
+    word is usually a noun). A single capitalised word that is not preceded by an
+    article/determiner (``der Krieg``), is no function word and does not end like a German
+    common noun or plural (``-ung``, ``-heit``, ``-en``, ``-er``…) is only a weak candidate
+    (``Tom``, ``Boston``, but also ``Geld``): severity 1. Country, city, month and weekday
+    names with an English form of their own are looked up (``Frankreich`` = ``France``). A
+    name counts as
     present when it, its form without genitive ``-s`` (``Ruttes`` ↔ ``Rutte's``), or a close
     spelling (``Tokio`` ↔ ``Tokyo``, ``Ōsaka`` ↔ ``Osaka``, similarity ≥ ``name_similarity``)
     is in the English. A run is reported only when none of its words is found (``Tom Sinn``
@@ -63,7 +68,8 @@ Signals (``Signal.name``) and their rules, severity 3 = high, 1 = low:
 ``negation`` (3, 1)
     German negations (``nicht``, ``kein*``, ``nie``, ``niemals``, ``nichts``, ``niemand*``,
     ``nirgends``, ``nimmer``, ``ohne``, ``weder``; not ``nicht nur`` or ``nicht wahr``) with no
-    negation at all in the English (3), or more German negations than English ones (1).
+    negation at all in the English (3), or more German negations than English ones (1),
+    where German ``un…`` adjectives (``unfehlbar``) count with the explicit ones.
     English negations: ``not``, ``n't``, ``cannot``, ``no``, ``never``, ``nothing``,
     ``nobody``, ``none``, ``nowhere``, ``neither``, ``nor``, ``without``, ``unless``, and
     negative affixes: ``un…`` words (bar ``under``, ``until``, ``unit``…), ``in/im/ir/il…``
@@ -536,34 +542,48 @@ def english_numbers(text: str) -> list[Mention]:
     return sorted(mentions, key=lambda x: x.start)
 
 
-def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-
-
-def _matches(german: Mention, english: Mention) -> bool:
-    if german.time is not None:
-        hour, minute = german.time
-        if english.time is not None:
-            return english.time[1] == minute and english.time[0] % 12 == hour % 12
-        return minute == 0 and english.value is not None and english.value in (hour, hour % 12)
-    if english.value is None:
-        return english.time is not None and german.value == english.time[0] % 100
-    return _same(german.value or 0.0, english.value)
+def _key(value: float) -> float:
+    return round(value, 6)
 
 
 def _missing_numbers(german: str, english: str) -> list[tuple[Mention, Mention | None]]:
     """German numbers with no English number of the same value, each with an English number
-    that matches no German one (the likely replacement), if any."""
+    that matches no German one (the likely replacement), if any. Values are compared through
+    sets, so the cost stays linear in the number of numbers."""
     de = german_numbers(german)
     en = english_numbers(english)
-    missing = [g for g in de if not any(_matches(g, e) for e in en)]
+    en_values = {_key(e.value) for e in en if e.value is not None}
+    en_times = {(h % 12, m) for e in en if e.time is not None for h, m in [e.time]}
+    en_hours = {_key(e.time[0] % 100) for e in en if e.time is not None}
+
+    def found(g: Mention) -> bool:
+        if g.time is not None:
+            hour, minute = g.time
+            return (
+                (hour % 12, minute) in en_times
+                or minute == 0
+                and bool({_key(hour), _key(hour % 12)} & en_values)
+            )
+        return _key(g.value or 0.0) in en_values or _key(g.value or 0.0) in en_hours
+
+    missing = [g for g in de if not found(g)]
     if not missing:
         return []
-    spare = [e for e in en if not any(_matches(g, e) for g in de)]
-    seen: set[float | tuple[int, int] | None] = set()
+    de_values = {_key(g.value) for g in de if g.value is not None}
+    de_times = {(h % 12, m) for g in de if g.time is not None for h, m in [g.time]}
+    de_hours = {_key(h) for g in de if g.time is not None for h, m in [g.time] if m == 0}
+    de_hours |= {_key(h % 12) for g in de if g.time is not None for h, m in [g.time] if m == 0}
+
+    def explained(e: Mention) -> bool:
+        if e.time is not None:
+            return (e.time[0] % 12, e.time[1]) in de_times or _key(e.time[0] % 100) in de_values
+        return _key(e.value or 0.0) in de_values or _key(e.value or 0.0) in de_hours
+
+    spare = [e for e in en if not explained(e)]
+    seen: set[object] = set()
     out = []
     for g in missing:
-        key = g.time if g.time is not None else g.value
+        key = g.time if g.time is not None else _key(g.value or 0.0)
         if key in seen:
             continue
         seen.add(key)
@@ -906,6 +926,23 @@ _EN_NEGATIVE_AFFIX = re.compile(
 _EN_NEGATION_EXCEPTIONS = frozenset("unless bless less unlessly nonetheless regardless".split())
 
 
+# German "un…" adjectives are negations too ("unfehlbar" = "infallible"), bar these.
+_DE_UN_EXCEPTIONS = re.compile(
+    r"un(?:d|s|ser\w*|ter\w*|ten|gefähr\w*|bedingt\w*|gemein\w*|heimlich\w*|mittelbar\w*|"
+    r"zählig\w*|ge(?:heuer|duld\w*|mein\w*))"
+)
+
+
+def _german_negative_affixes(german: str) -> list[str]:
+    return [
+        m.group(0)
+        for m in _WORD.finditer(german)
+        if m.group(0).startswith("un")
+        and len(m.group(0)) >= 7
+        and not _DE_UN_EXCEPTIONS.fullmatch(m.group(0))
+    ]
+
+
 def _german_negations(german: str) -> list[re.Match[str]]:
     words = list(_WORD.finditer(german))
     out = []
@@ -1027,19 +1064,27 @@ def _trigram_dice(a: str, b: str) -> float:
 
 def _copy_similarity(german: str, english: str, min_letters: int) -> float:
     """Similarity of the two texts without numbers and without capitalised words they share
-    (names are legitimately identical); 0 when too little is left to judge."""
+    (names are legitimately identical); 0 when too little is left to judge. A text whose
+    shared words are all capitalised is still judged as a whole when it keeps at least two
+    German function words ("Waren in dem Ruderboot Ruder?" copied)."""
     shared = {w for w in re.findall(r"\w+", german) if w[:1].isupper()} & set(
         re.findall(r"\w+", english)
     )
 
-    def norm(text: str) -> str:
-        words = [w for w in re.findall(r"[^\W\d_]+", text) if w not in shared]
+    def norm(text: str, drop: set[str]) -> str:
+        words = [w for w in re.findall(r"[^\W\d_]+", text) if w not in drop]
         return " ".join(_fold(w) for w in words)
 
-    a, b = norm(german), norm(english)
-    if _letters(a) < min_letters or _letters(b) < min_letters:
-        return 0.0
-    return _trigram_dice(a, b)
+    a, b = norm(german, shared), norm(english, shared)
+    if _letters(a) >= min_letters and _letters(b) >= min_letters:
+        return _trigram_dice(a, b)
+    english_words = set(re.findall(r"\w+", english))
+    kept = [w for w in re.findall(r"[^\W\d_]+", german) if w.islower() and w in _DE_FUNCTION]
+    if len(kept) >= 2 and all(w in english_words for w in kept):
+        a, b = norm(german, set()), norm(english, set())
+        if _letters(a) >= min_letters:
+            return _trigram_dice(a, b)
+    return 0.0
 
 
 def _english_sentences(english: str) -> list[str]:
@@ -1103,8 +1148,9 @@ class Features:
     missing_numbers: tuple[tuple[str, str], ...] = ()  # (German form, spare English number)
     missing_names: tuple[tuple[str, int], ...] = ()  # (name, severity)
     repetition: tuple[str, int] | None = None  # (English span, count)
-    negations_de: tuple[str, ...] = ()
-    negations_en: int = 0
+    negations_de: tuple[str, ...] = ()  # explicit: nicht, kein, nie…
+    negative_affixes_de: tuple[str, ...] = ()  # un… adjectives
+    negations_en: int = 0  # explicit and affixes
     truncation: tuple[tuple[str, int, str], ...] = ()  # (reason, severity, English span)
 
 
@@ -1168,6 +1214,7 @@ def features(
             german, english, config.repetition_max_n, config.repetition_min_count
         ),
         negations_de=tuple(m.group(0) for m in _german_negations(german)),
+        negative_affixes_de=tuple(_german_negative_affixes(german)),
         negations_en=_english_negations(english),
         truncation=tuple(_truncation(german, english)),
     )
@@ -1278,13 +1325,15 @@ def signals(unit: Features, limits: Thresholds, extra_problems: Iterable[str] = 
                 german=unit.negations_de[0],
             )
         )
-    elif len(unit.negations_de) > unit.negations_en:
-        words = ", ".join(w.lower() for w in unit.negations_de)
+    elif unit.negations_de and (
+        len(unit.negations_de) + len(unit.negative_affixes_de) > unit.negations_en
+    ):
+        german_words = [w.lower() for w in unit.negations_de + unit.negative_affixes_de]
         out.append(
             Signal(
                 "negation",
                 LOW,
-                f"German has {len(unit.negations_de)} negations ({words}), "
+                f"German has {len(german_words)} negations ({', '.join(german_words)}), "
                 f"English {unit.negations_en}",
                 german=unit.negations_de[0],
             )
