@@ -438,7 +438,7 @@ def german_numbers(text: str) -> list[Mention]:
                     Mention(text[m.start() : nxt.end()], m.start(), nxt.end(), 1 * scale)
                 )
                 continue
-        value = _de_word_value(word)
+        value: float | None = _de_word_value(word)
         if value is None and word == "dutzend":
             value = 12
         if value is None and prev in _DE_ORDINAL_CONTEXT:
