@@ -438,18 +438,18 @@ def german_numbers(text: str) -> list[Mention]:
                     Mention(text[m.start() : nxt.end()], m.start(), nxt.end(), 1 * scale)
                 )
                 continue
-        value: float | None = _de_word_value(word)
-        if value is None and word == "dutzend":
-            value = 12
-        if value is None and prev in _DE_ORDINAL_CONTEXT:
-            value = _de_ordinal_value(word)
-        if value is None:
+        number = _de_word_value(word)
+        if number is None and word == "dutzend":
+            number = 12
+        if number is None and prev in _DE_ORDINAL_CONTEXT:
+            number = _de_ordinal_value(word)
+        if number is None:
             continue
         end = m.end()
         if scale and nxt and text[m.end() : nxt.start()].strip(" .\u00a0") == "":
-            value *= scale
+            number *= scale
             end = nxt.end()
-        mentions.append(Mention(text[m.start() : end], m.start(), end, value=float(value)))
+        mentions.append(Mention(text[m.start() : end], m.start(), end, value=float(number)))
     return sorted(mentions, key=lambda x: x.start)
 
 
