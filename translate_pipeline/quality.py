@@ -438,7 +438,7 @@ def german_numbers(text: str) -> list[Mention]:
                     Mention(text[m.start() : nxt.end()], m.start(), nxt.end(), 1 * scale)
                 )
                 continue
-        number = _de_word_value(word)
+        number: float | None = _de_word_value(word)
         if number is None and word == "dutzend":
             number = 12
         if number is None and prev in _DE_ORDINAL_CONTEXT:
