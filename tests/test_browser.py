@@ -61,10 +61,10 @@ def fixture_page() -> ArticlePage:
     rows = (
         Row("heading", "<h2>Einleitung</h2>", "<h2>Introduction</h2>", level=2),
         Row("paragraph", "<p>Ein kurzer deutscher Absatz.</p>", f"<p>{LONG_EN}</p>"),
-        Row("list_item", "<ul><li>Erster Punkt</li></ul>", "<ul><li>First point</li></ul>"),
-        Row("list_item", "<ul><li>Unterpunkt</li></ul>", "<ul><li>Sub point</li></ul>", level=1),
-        Row("list_item", "<ol><li>Tiefer</li></ol>", "<ol><li>Deeper</li></ol>", level=2),
-        Row("list_item", "<ul><li>Zweiter Punkt</li></ul>", "<ul><li>Second point</li></ul>"),
+        Row("list_item", "Erster Punkt", "First point"),
+        Row("list_item", "Unterpunkt", "Sub point", level=1),
+        Row("list_item", "Tiefer", "Deeper", level=2, ordered=True, number=1),
+        Row("list_item", "Zweiter Punkt", "Second point"),
         Row("heading", "<h3>Die Einzelheiten</h3>", "<h3>The details</h3>", level=3),
         Row("paragraph", f"<p>{LONG_DE}</p>", "<p>A short English paragraph.</p>"),
         Row(

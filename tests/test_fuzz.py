@@ -158,7 +158,9 @@ def documents(draw: st.DrawFn) -> Doc:
     # The title is shown as written but read as inline Markdown on the way to the model:
     # backslash escapes and entities in it are known losses (\\* and &amp; come out in
     # English as * and &).
-    title = re.sub(r"\\|&(?=#?\w+;)", "/", draw(inline()))
+    # A first "# heading" with the title's words is the title itself (not repeated): the
+    # prefix keeps generated headings from being one.
+    title = "Überschrift: " + re.sub(r"\\|&(?=#?\w+;)", "/", draw(inline()))
     parts = draw(st.lists(blocks(), min_size=1, max_size=10))
     body = "\n\n".join(text for text, _ in parts)
     kinds = [kind for _, part_kinds in parts for kind in part_kinds]

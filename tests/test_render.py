@@ -94,9 +94,9 @@ def page(
         rows = (
             Row("heading", "<h1>Einleitung</h1>", "<h1>Introduction</h1>", level=1),
             Row("paragraph", "<p>Ein Absatz.</p>", "<p>A paragraph.</p>"),
-            Row("list_item", "<ol>\n<li>Eins</li>\n</ol>", "<ol>\n<li>One</li>\n</ol>"),
-            Row("list_item", "<ul>\n<li>Unter</li>\n</ul>", "<ul>\n<li>Sub</li>\n</ul>", level=1),
-            Row("list_item", "<ol>\n<li>Zwei</li>\n</ol>", "<ol>\n<li>Two</li>\n</ol>"),
+            Row("list_item", "Eins", "One", ordered=True, number=1),
+            Row("list_item", "Unter", "Sub", level=1),
+            Row("list_item", "Zwei", "Two", ordered=True, number=2),
             Row("heading", "<h2>Mehr</h2>", "<h2>More</h2>", level=2, note="needs review"),
             Row("paragraph", '<p>Fuß<a href="#fn:1">1</a></p>', '<p>Foot<a href="#fn:1">1</a></p>'),
             Row(

@@ -1,5 +1,10 @@
-"""Reading articles: a file in `content/` becomes an `Article`: front matter, then the body
-as Markdown blocks (`markup.blocks`), with the units a build translates."""
+"""Reading articles: a file in `content/` becomes an `Article`: its front matter
+(`frontmatter`) and its body parsed once (`markup.document`), with the units a build
+translates.
+
+Articles come from other generators as they are: Hugo page bundles (`post/index.md`,
+`index.de.md`, `post.de.md`), Jekyll posts (`2023-07-22-titel.md`), MDX, files whose title
+is their first `# heading`, drafts (`draft: true`, not published)."""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from typing import Any
 
 import yaml
 
-from translate_pipeline.markup.blocks import Block, parse_blocks
+from translate_pipeline import frontmatter
+from translate_pipeline.markup.document import Block, Document, parse_document
 
-ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
+ARTICLE_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
 
 
@@ -39,8 +45,13 @@ class Article:
     lang: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     meta_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> its line
-    blocks: list[Block] = field(default_factory=list)
+    document: Document = field(default_factory=lambda: parse_document(""))
     warnings: list[str] = field(default_factory=list)
+    draft: bool = False
+
+    @property
+    def blocks(self) -> list[Block]:
+        return self.document.blocks
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,7 @@ def find_articles(root: Path) -> list[Path]:
         for p in root.rglob("*")
         if p.is_file()
         and p.suffix.lower() in ARTICLE_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and not any(part.startswith(".") or part == "_drafts" for part in p.relative_to(root).parts)
     )
 
 
@@ -114,99 +125,119 @@ def read_text(path: Path, data: bytes | None = None) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-
-
-def _load_yaml(text: str) -> Any:
-    """libyaml's loader when PyYAML has it (a tenth of the time); on an error the Python
-    loader has the last word, as its messages say what is wrong more precisely."""
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except yaml.YAMLError:
-        return yaml.safe_load(text) or {}
-
-
-def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
-    """YAML front matter, the body, and the body's first line number."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return {}, text, 1
-    try:
-        meta = _load_yaml(match.group(1) or "")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: no mark
-            line = (match.group(1) or "")[: exc.position].count("\n") + 2
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ArticleError(path, f"front matter is not valid YAML: {problem}", line) from None
-    if not isinstance(meta, dict):
-        raise ArticleError(path, "front matter must be a mapping of keys to values", 2)
-    body_line = text[: match.end()].count("\n") + 1
-    return meta, text[match.end() :], body_line
-
-
-def _meta_string(meta: dict[str, Any], key: str, path: Path, text: str) -> str:
-    value = meta.get(key, "")
-    if value is None:
-        return ""
-    if isinstance(value, (int, float, bool)) and key == "title":
-        raise ArticleError(
-            path, f"front matter '{key}' must be text, got {value!r}", _key_line(text, key)
-        )
-    if not isinstance(value, (str, int, float)) and not hasattr(value, "isoformat"):
-        raise ArticleError(
-            path,
-            f"front matter '{key}' must be text, got {type(value).__name__}",
-            _key_line(text, key),
-        )
-    result = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if bad := _NOT_TEXT.search(result):
-        # Only YAML escapes ("\x1b", "\ud800") get them here; XML feeds cannot hold them.
-        raise ArticleError(
-            path,
-            f"front matter '{key}' contains U+{ord(bad.group()):04X}, which is not text",
-            _key_line(text, key),
-        )
-    return result
-
-
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LANGUAGE_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2})(?:[-_][A-Za-z]{2})?$")
+_JEKYLL_POST = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<stem>.+)$")
+_BUNDLE_STEMS = ("index", "_index", "readme")
 
 
-def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
-    return text[: match.start()].count("\n") + 1 if match else None
+class _Meta:
+    """Reading values from front matter, each problem reported with the key's line."""
+
+    def __init__(self, matter: frontmatter.FrontMatter, path: Path) -> None:
+        self.meta, self.lines, self.path = matter.meta, matter.lines, path
+
+    def text(self, *keys: str, names: bool = False) -> str:
+        """The first of `keys` that is set, as text (dates and times in ISO form); with
+        `names`, lists of names are joined and a mapping gives its `name`."""
+        for key in keys:
+            value = self.meta.get(key)
+            if value is None or value == "" or value == []:
+                continue
+            if names and isinstance(value, dict) and isinstance(value.get("name"), str):
+                value = value["name"]
+            elif names and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = ", ".join(value)
+            textual = isinstance(value, (str, int, float)) or hasattr(value, "isoformat")
+            if isinstance(value, bool) or not textual:
+                kind = "true or false" if isinstance(value, bool) else type(value).__name__
+                raise ArticleError(
+                    self.path, f"front matter '{key}' must be text, got {kind}", self.lines.get(key)
+                )
+            result = value.isoformat() if hasattr(value, "isoformat") else str(value)
+            if bad := _NOT_TEXT.search(result):
+                # Only escapes ("\x1b", "\ud800") get them here; XML feeds cannot hold them.
+                raise ArticleError(
+                    self.path,
+                    f"front matter '{key}' contains U+{ord(bad.group()):04X}, which is not text",
+                    self.lines.get(key),
+                )
+            return result.strip()
+        return ""
 
 
 def parse_article(path: Path, text: str, display_path: Path | None = None) -> Article:
     """Front matter and body of one Markdown article (or a scraped plain-text one)."""
     shown = display_path or path
-    if path.suffix.lower() == ".txt" and not text.startswith("---"):
+    imported = path.suffix.lower() == ".txt" and not text.startswith("---")
+    if imported:
         text = import_plain_text(text, shown)
-    meta, body, body_line = split_front_matter(text, shown)
-    title = _meta_string(meta, "title", shown, text).strip()
+    try:
+        matter = frontmatter.split(text)
+    except frontmatter.FrontMatterError as exc:
+        raise ArticleError(shown, str(exc), exc.line) from None
+    if imported:  # the front matter was made here: its lines are not the file's
+        matter = frontmatter.FrontMatter(matter.meta, matter.body, 1, {}, matter.format)
+    meta = _Meta(matter, shown)
+    document = parse_document(matter.body, matter.body_line, mdx=path.suffix.lower() == ".mdx")
+    stem, suffix_lang, file_date = _name_parts(path)
+    title = meta.text("title", "linkTitle")
+    first = document.blocks[0] if document.blocks else None
+    if first is not None and first.kind == "heading" and first.level == 1 and first.units:
+        heading = document.plain(first)
+        if not title or _same_words(heading, title):
+            title = title or heading
+            document = document.without(first)
     if not title:
-        raise ArticleError(shown, "front matter has no 'title'", 1)
-    raw_slug = _meta_string(meta, "slug", shown, text) or path.stem
+        raise ArticleError(
+            shown, "no title: give it a 'title' in the front matter or start it with '# Title'", 1
+        )
+    warnings = [
+        f"{shown}:{finding.line}: {finding.message()}"
+        for finding in document.findings
+        if finding.action != "converted"
+    ]
+    raw_slug = meta.text("slug") or stem
     article = Article(
         path=shown,
         slug=slugify(raw_slug),
         title=title,
-        author=_meta_string(meta, "author", shown, text),
-        date=_meta_string(meta, "date", shown, text),
-        description=_meta_string(meta, "description", shown, text),
-        lang=_meta_string(meta, "lang", shown, text),
-        meta=meta,
-        meta_lines={k: n for k in meta if isinstance(k, str) and (n := _key_line(text, k))},
-        blocks=parse_blocks(body, first_line=body_line),
+        author=meta.text("author", "authors", names=True),
+        date=meta.text("date", "pubDate", "publishDate", "published", "created") or file_date,
+        description=meta.text("description", "summary", "excerpt", "subtitle"),
+        lang=(meta.text("lang", "language", "locale") or suffix_lang)[:2].lower(),
+        meta=matter.meta,
+        meta_lines=matter.lines,
+        document=document,
+        warnings=warnings,
+        draft=matter.meta.get("draft") is True or matter.meta.get("published") is False,
     )
-    if "slug" in meta and article.slug != str(meta["slug"]):
+    if "slug" in matter.meta and article.slug != str(matter.meta["slug"]):
         article.warnings.append(
-            f"{shown}:{_key_line(text, 'slug')}: slug {str(meta['slug'])!r} is not URL-safe, "
-            f"using {article.slug!r}"
+            f"{shown}:{matter.lines.get('slug')}: slug {str(matter.meta['slug'])!r} is not "
+            f"URL-safe, using {article.slug!r}"
         )
     return article
+
+
+def _name_parts(path: Path) -> tuple[str, str, str]:
+    """(slug source, language, date) a file's name and folder give: Hugo bundles take the
+    folder's name (`post/index.de.md` → post, de), Jekyll posts drop their date."""
+    stem, lang, date = path.stem, "", ""
+    if match := _LANGUAGE_SUFFIX.match(stem):
+        stem, lang = match.group("stem"), match.group("lang")
+    if stem.lower() in _BUNDLE_STEMS and path.parent.name:
+        stem = path.parent.name
+    if match := _JEKYLL_POST.match(stem):
+        stem, date = match.group("stem"), match.group("date")
+    return stem, lang, date
+
+
+def _same_words(a: str, b: str) -> bool:
+    def words(text: str) -> list[str]:
+        return re.findall(r"\w+", text.casefold())
+
+    return words(a) == words(b)
 
 
 def read_article(path: Path, display_path: Path | None = None) -> Article:

@@ -1,40 +1,44 @@
 """Page assembly: an article, its units' memory entries and the language pair become the
 `render.ArticlePage` that `render` turns into files.
 
-Both languages are rebuilt from the article's one block skeleton (`markup.blocks`), so the
-source page, the translated page and each row of the bilingual page come from the same
-blocks. All HTML from Markdown passes through `sanitize.clean` here.
+Both languages are rendered from the article's one parse (`markup.document`): the source
+page, the translated page and every row of the bilingual page come from the same tokens,
+with only the inline content translated. All HTML from articles passes `sanitize.clean`
+here, and whatever the sanitizer had to remove is reported with the row's line.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from translate_pipeline import markup, memory, render, sanitize
 from translate_pipeline.articles import Article
 from translate_pipeline.config import Pair
-from translate_pipeline.markup.blocks import Block, join_blocks
+from translate_pipeline.markup.document import Resolve
 from translate_pipeline.memory import Entry
 from translate_pipeline.plan import COPY_LANGUAGE, Planned
 
-_FOOTNOTE_LIST = re.compile(r'<div class="footnote">.*</div>\s*\Z', re.S)
-
-
-def _html(markdown_text: str) -> str:
-    return sanitize.clean(markup.to_html(markdown_text))
-
 
 def article_page(
-    article: Article, plans: Sequence[Planned], entries: Sequence[Entry], pair: Pair
-) -> render.ArticlePage:
-    translated = {plan.unit.text: entry.display for plan, entry in zip(plans, entries)}
+    article: Article,
+    plans: Sequence[Planned],
+    entries: Sequence[Entry],
+    pair: Pair,
+    resolve: Resolve | None = None,
+) -> tuple[render.ArticlePage, list[str]]:
+    """The page, and one `file:line: …` line per element or attribute the sanitizer removed."""
+    document = article.document
+    translations = {plan.unit.text: entry.display for plan, entry in zip(plans, entries)}
     by_source = {plan.unit.text: entry for plan, entry in zip(plans, entries)}
     langs = {plan.unit.text: plan.lang for plan in plans}
-    target_units = [tuple(translated.get(u, u) for u in block.units) for block in article.blocks]
-    footnotes = [b for b in article.blocks if b.kind in ("footnote", "reference")]
+    source_labels, target_labels = render.labels(pair.source), render.labels(pair.target)
+    removed: dict[str, int] = {}
+    source_body, source_rows = document.render(None, source_labels, resolve)
+    target_body, target_rows = document.render(translations, target_labels, resolve)
     rows = []
-    for block, units in zip(article.blocks, target_units):
+    for block, raw_source, raw_target in zip(document.blocks, source_rows, target_rows):
+        source_html = _clean(raw_source, block.line, removed)
+        target_html = sanitize.clean(raw_target)
         lang = next(
             (langs[u] for u in block.units if langs.get(u) not in (None, COPY_LANGUAGE)),
             pair.source,
@@ -42,17 +46,18 @@ def article_page(
         rows.append(
             render.Row(
                 kind=block.kind,
-                source_html=_row_html(block, None, footnotes),
-                target_html=_row_html(block, units, footnotes),
+                source_html=source_html,
+                target_html=target_html,
                 source_lang=lang if lang == pair.target else pair.source,
                 target_lang=pair.target,
                 level=block.level,
                 note=_row_note([by_source[u] for u in block.units if u in by_source]),
+                ordered=block.ordered,
+                number=block.number,
             )
         )
-    source_html = _html(join_blocks(article.blocks))
-    target_html = _html(join_blocks(article.blocks, target_units))
-    return render.ArticlePage(
+    source_body, target_body = sanitize.clean(source_body), sanitize.clean(target_body)
+    page = render.ArticlePage(
         slug=article.slug,
         author=article.author,
         date=article.date,
@@ -60,19 +65,31 @@ def article_page(
             pair.source,
             article.title,
             article.description,
-            source_html,
-            sanitize.prose(source_html),
+            source_body,
+            sanitize.prose(source_body),
         ),
         target=render.Version(
             pair.target,
             _plain(by_source.get(article.title), article.title),
             _plain(by_source.get(article.description), article.description),
-            target_html,
-            sanitize.prose(target_html),
+            target_body,
+            sanitize.prose(target_body),
         ),
         rows=tuple(rows),
         machine_translated=any(e.origin == memory.MACHINE or e.fuzzy for e in entries),
     )
+    problems = [
+        f"{article.path}:{line}: {what} removed from the page (not allowed)"
+        for what, line in removed.items()
+    ]
+    return page, problems
+
+
+def _clean(html: str, line: int, removed: dict[str, int]) -> str:
+    clean, gone = sanitize.clean_reporting(html)
+    for what in gone:
+        removed.setdefault(what, line)
+    return clean
 
 
 def _plain(entry: Entry | None, source: str) -> str:
@@ -93,15 +110,3 @@ def _row_note(entries: list[Entry]) -> str:
     if any(e.notes for e in entries):
         return "Some formatting could not be carried over; the text is complete."
     return ""
-
-
-def _row_html(block: Block, units: tuple[str, ...] | None, footnotes: list[Block]) -> str:
-    """One block rendered alone; list items lose their nesting indentation (the row
-    shows it), and footnote/reference definitions are appended so links resolve."""
-    text = block.markdown(units)
-    if block.kind == "list_item":
-        text = text.lstrip()
-    if block.kind not in ("footnote", "reference") and footnotes and "[" in text:
-        text += "\n\n" + join_blocks(footnotes)
-        return _FOOTNOTE_LIST.sub("", _html(text))
-    return _html(text)

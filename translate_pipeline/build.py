@@ -11,7 +11,9 @@ the last build is not even parsed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from translate_pipeline import assemble, memory, plan, publish, render, sources
 from translate_pipeline.analysis import (
@@ -110,9 +112,14 @@ def build(
         output = publish.Output(options.out)
         summaries = []
         new_state: dict = {"code": publish.fingerprint(code), "articles": {}}
+        links = sources.LinkIndex(options.content, slugs)
         for source in found:
             previous = cached.get(str(source.path))
-            if source.path in unchanged and output.has(previous["files"]):
+            if (
+                source.path in unchanged
+                and output.has(previous["files"])
+                and _links_current(previous, links, source.path, options)
+            ):
                 if slugs.get(previous["summary"]["slug"]) != source.path:
                     continue
                 output.keep(previous["files"])
@@ -142,7 +149,9 @@ def build(
             report.review.extend(
                 plan.problems(source.path, plans, entries, glossary_problems(article_gloss))
             )
-            page = assemble.article_page(article, plans, entries, options.pair)
+            resolve, resolved = _recording(links.resolver(source.path, options.content))
+            page, removed = assemble.article_page(article, plans, entries, options.pair, resolve)
+            report.warnings.extend(removed)
             files = render.render_article(page, site)
             for src, data in sources.local_images(article, options.content, report).items():
                 for version in (*site.langs, site.bilingual):
@@ -155,6 +164,7 @@ def build(
                 "fingerprint": fingerprint(source),
                 "files": sorted(files),
                 "summary": summary.__dict__,
+                "links": resolved,
             }
             report.articles += 1
         for rel, data in render.render_indexes(summaries, site).items():
@@ -180,6 +190,9 @@ def _load_for_translation(
     if loaded is None:
         return None
     article, mem = loaded
+    if article.draft:
+        report.warnings.append(f"{source.path}: a draft (draft: true); not published")
+        return None
     try:
         glossary = article_glossary(analyser.glossary, article)
     except ArticleError as exc:
@@ -188,6 +201,12 @@ def _load_for_translation(
     if not sources.claim_slug(slugs, article.slug, source.path, report):
         return None
     lang = languages[source.path] = article_language(article, mem, options.pair)
+    if lang != options.pair.source and article.lang and _named_language(source.path) == lang:
+        report.warnings.append(
+            f"{source.path}: the {language_name(lang)} version of an article (its file name "
+            "says so); not translated, not published"
+        )
+        return None
     if lang != options.pair.source:
         report.skipped.append(
             f"{source.path}: article is not {language_name(options.pair.source)} "
@@ -196,6 +215,30 @@ def _load_for_translation(
         )
         return None
     return article, mem, glossary
+
+
+def _recording(
+    resolve: Callable[[str], str | None],
+) -> tuple[Callable[[str], str | None], dict[str, str | None]]:
+    """`resolve`, remembering each answer: a page is rendered again when one changes."""
+    answers: dict[str, str | None] = {}
+
+    def recorded(href: str) -> str | None:
+        answers[href] = resolve(href)
+        return answers[href]
+
+    return recorded, answers
+
+
+def _links_current(
+    previous: dict[str, Any], links: sources.LinkIndex, path: Path, options: Options
+) -> bool:
+    """Whether every link between articles on this article's pages still leads where it did."""
+    stored = previous.get("links") or {}
+    if not stored:
+        return True
+    resolve = links.resolver(path, options.content)
+    return all(resolve(href) == target for href, target in stored.items())
 
 
 def _load_for_publishing(
@@ -208,12 +251,18 @@ def _load_for_publishing(
         return None
     article, mem = loaded
     lang = languages.get(source.path) or article_language(article, mem, options.pair)
-    if lang != options.pair.source:
+    if lang != options.pair.source or article.draft:
         return None
     try:
         return article, mem, article_glossary(analyser.glossary, article)
     except ArticleError:
         return None
+
+
+def _named_language(path: Path) -> str:
+    """`index.en.md` → 'en': Hugo's way of naming a page's language."""
+    parts = path.name.split(".")
+    return parts[-2].lower() if len(parts) >= 3 and len(parts[-2]) == 2 else ""
 
 
 def _report_orphans(options: Options, found: list[Source], report: Report) -> None:

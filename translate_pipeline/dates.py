@@ -1,8 +1,10 @@
-"""Read the dates German authors write and write them back per language.
+"""Read the dates authors and generators write and write them back per language.
 
-Authors write '15. März', '15.03.2025' or '2025-03-15'. A date without a year stays
-partial instead of guessing one, so the caller decides (and reports) what it means;
-anything unreadable yields ``None`` so the caller can report 'date cannot be read'.
+Authors write '15. März', '15.03.2025' or '2025-03-15'; generators write timestamps
+(Hugo '2024-01-10T08:00:00+02:00', Jekyll '2023-07-22 10:00:00 -0400', Astro
+'Jul 08 2022'). A date without a year stays partial instead of guessing one, so the caller
+decides (and reports) what it means; anything unreadable yields ``None``. Pages show the
+date; feeds and sitemaps get the exact time when the source gives one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ _MONTH_NAMES: dict[str, int] = {
     "maerz": 3, "mär": 3, "mrz": 3,
     "apr": 4, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dez": 12,
+    # English, as Astro and Eleventy sites write them ('Jul 08 2022', 'March 3, 2021')
+    **{name.lower(): number for number, name in enumerate(_EN_MONTHS, start=1)},
+    "mar": 3, "may": 5, "oct": 10, "dec": 12,
 }  # fmt: skip
 
 _WEEKDAY = re.compile(
@@ -35,6 +40,12 @@ _WEEKDAY = re.compile(
     r"|mo|di|mi|do|fr|sa|so)\.?,?\s+"
 )
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+# 2024-01-10T08:00:00+02:00, 2024-01-10 08:00:00 -0400, 2024-01-10T08:00:00.000Z, 2024-01-10 08:00
+_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[t ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r"\s*(z|[+-]\d{2}:?\d{2})?$"
+)
+_MONTH_FIRST = re.compile(r"^([a-zäöü]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _NUMERIC = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.(?:\s?(\d{4}|\d{2}))?$")
 _NAMED = re.compile(r"^(?:(\d{1,2})\.?\s*)?([a-zäöü]+)\.?(?:\s+(\d{4}))?$")
 
@@ -43,11 +54,14 @@ _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 @dataclass(frozen=True)
 class PartialDate:
-    """A calendar date whose year or day may be unknown ('15. März', 'März 2025')."""
+    """A calendar date whose year or day may be unknown ('15. März', 'März 2025'), with the
+    time of day and UTC offset when a timestamp gave them ('08:00:00', '+02:00')."""
 
     year: int | None
     month: int
     day: int | None = None
+    time: str = ""
+    offset: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
@@ -88,6 +102,18 @@ def _build(year: int | None, month: int, day: int | None) -> PartialDate | None:
 def parse_date(text: str) -> PartialDate | None:
     """Return the date in ``text``, or None when it cannot be read with confidence."""
     value = _WEEKDAY.sub("", unicodedata.normalize("NFC", " ".join(text.split()).lower()))
+    if match := _TIMESTAMP.match(value):
+        year, month, day, hour, minute, second, offset = match.groups()
+        date = _build(int(year), int(month), int(day))
+        if date is None or int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59:
+            return None
+        return PartialDate(
+            date.year, date.month, date.day, f"{hour}:{minute}:{second or '00'}", _offset(offset)
+        )
+    if match := _MONTH_FIRST.match(value):
+        name, day, year = match.groups()
+        month = _MONTH_NAMES.get(name)
+        return _build(int(year), month, int(day)) if month else None
     if match := _ISO.match(value):
         year, month, day = match.groups()
         return _build(int(year), int(month), int(day) if day else None)
@@ -101,6 +127,27 @@ def parse_date(text: str) -> PartialDate | None:
             return None
         return _build(_year(year), month, int(day) if day else None)
     return None
+
+
+def _offset(text: str | None) -> str:
+    """'+0200' → '+02:00', 'z' → 'Z'; '' when the timestamp has none."""
+    if not text:
+        return ""
+    if text == "z":
+        return "Z"
+    digits = text.replace(":", "")
+    return f"{digits[:3]}:{digits[3:]}"
+
+
+def timestamp(date: PartialDate) -> str:
+    """RFC 3339 for feeds and sitemaps: the exact time when known, else midnight UTC (of
+    the first of the month, for 'März 2025'); '' without a year."""
+    if date.year is None:
+        return ""
+    day = f"{date.year:04d}-{date.month:02d}-{date.day or 1:02d}"
+    if not date.time:
+        return f"{day}T00:00:00Z"
+    return f"{day}T{date.time}{date.offset or 'Z'}"
 
 
 def format_date(date: PartialDate, lang: str) -> str:

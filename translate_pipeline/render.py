@@ -38,7 +38,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from translate_pipeline.config import Pair
-from translate_pipeline.dates import format_date, iso, parse_date
+from translate_pipeline.dates import format_date, iso, parse_date, timestamp
 
 WORDS_PER_MINUTE = 200
 SITE_TITLE = "Artikel · Articles"
@@ -49,9 +49,6 @@ _ATOM_NS = "http://www.w3.org/2005/Atom"
 _EPOCH = "1970-01-01T00:00:00Z"
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 _HEADING = re.compile(r"\s*<h[1-6]((?:\s[^>]*)?)>(.*)</h[1-6]>\s*", re.DOTALL | re.I)
-_LIST = re.compile(
-    r"\s*<(ul|ol)((?:\s[^>]*)?)>\s*<li(?:\s[^>]*)?>(.*)</li>\s*</\1>\s*", re.DOTALL | re.I
-)
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.I)
 _ID_ATTR = re.compile(r'(\sid=")')
 _FRAGMENT_HREF = re.compile(r'(\shref="#)')
@@ -67,6 +64,13 @@ _UI: dict[str, dict[str, str]] = {
         "not_found": "Seite nicht gefunden",
         "gone": "Diese Seite gibt es nicht (mehr).",
         "original_column": "Deutsch · Original",
+        "callout_note": "Hinweis",
+        "callout_tip": "Tipp",
+        "callout_info": "Info",
+        "callout_important": "Wichtig",
+        "callout_warning": "Warnung",
+        "callout_caution": "Vorsicht",
+        "callout_danger": "Gefahr",
         "skip": "Zum Inhalt springen",
         "versions": "Sprachversionen",
         "bilingual": "Zweisprachig",
@@ -81,6 +85,13 @@ _UI: dict[str, dict[str, str]] = {
         "not_found": "Page not found",
         "gone": "This page does not exist.",
         "original_column": "English · Original",
+        "callout_note": "Note",
+        "callout_tip": "Tip",
+        "callout_info": "Info",
+        "callout_important": "Important",
+        "callout_warning": "Warning",
+        "callout_caution": "Caution",
+        "callout_danger": "Danger",
         "skip": "Skip to content",
         "versions": "Language versions",
         "bilingual": "Side by side",
@@ -122,6 +133,8 @@ class Row:
     target_lang: str = ""  # '' = the target language; the source's when left untranslated
     level: int = 0  # heading level, or list nesting depth (0 = top level)
     note: str = ""  # e.g. "needs review", shown discreetly under the translated block
+    ordered: bool = False  # list items: numbered, and with which number
+    number: int = 0
 
 
 @dataclass(frozen=True)
@@ -298,19 +311,6 @@ def _heading(html: str, level: int) -> Markup:
     return Markup(f"<h{level}{attrs}>{inner}</h{level}>")
 
 
-def _list_item(html: str) -> tuple[bool, int | None, str]:
-    """(ordered?, explicit number, inner HTML) of a list item rendered on its own."""
-    match = _LIST.fullmatch(html)
-    if match is not None and not re.search(r"<li[\s>]", match.group(3), re.I):
-        start = re.search(r'\sstart="(\d+)"', match.group(2))
-        number = int(start.group(1)) if start else None
-        return match.group(1).lower() == "ol", number, match.group(3)
-    item = re.fullmatch(r"\s*<li(?:\s[^>]*)?>(.*)</li>\s*", html, re.DOTALL | re.I)
-    if item is not None and "</li>" not in item.group(1).lower():
-        return False, None, item.group(1)
-    return False, None, html
-
-
 def _block(kind: str, html: str) -> Markup:
     """Wrap one side of a non-heading, non-list row in the element of its kind."""
     if kind == "paragraph" and not _BLOCK_START.match(html):
@@ -342,14 +342,12 @@ def _prefix_ids(html: str, prefix: str) -> str:
 def _row_views(rows: Sequence[Row], pair: Pair) -> list[_RowView]:
     """Both sides of a row get the same element, heading level and list number.
 
-    Headings move down so the top level is h2 below the page's h1 (as in ``_demote``).
-    Ordered list items rendered one by one all say '1.', so they are numbered here from
-    the source side, counting per depth through a run of list item rows.
+    Headings move down so the top level is h2 below the page's h1 (as in ``_demote``); a list
+    item keeps its depth and number.
     """
     levels = [row.level or 2 for row in rows if row.kind == "heading"]
     offset = max(0, 2 - min(levels, default=2))
     views: list[_RowView] = []
-    counters: dict[int, int] = {}
     for row in rows:
         if row.kind != "rule" and not (row.source_html.strip() or row.target_html.strip()):
             continue  # e.g. link reference definitions: nothing to show on either side
@@ -359,20 +357,14 @@ def _row_views(rows: Sequence[Row], pair: Pair) -> list[_RowView]:
             source, target = _heading(row.source_html, level), _heading(target_html, level)
         elif row.kind == "list_item":
             depth = min(5, max(0, row.level))
-            counters = {d: n for d, n in counters.items() if d <= depth}
-            ordered, number, source_inner = _list_item(row.source_html)
-            _, _, target_inner = _list_item(target_html)
-            if ordered:
-                counters[depth] = number or counters.get(depth, 0) + 1
-                tag = f'ol class="d{depth}" start="{counters[depth]}"'
+            if row.ordered:
+                tag = f'ol class="d{depth}" start="{row.number}"'
             else:
                 tag = f'ul class="d{depth}"'
-            source = Markup(f"<{tag}><li>{source_inner}</li></{tag[:2]}>")
-            target = Markup(f"<{tag}><li>{target_inner}</li></{tag[:2]}>")
+            source = Markup(f"<{tag}><li>{row.source_html}</li></{tag[:2]}>")
+            target = Markup(f"<{tag}><li>{target_html}</li></{tag[:2]}>")
         else:
             source, target = _block(row.kind, row.source_html), _block(row.kind, target_html)
-        if row.kind != "list_item":
-            counters = {}
         views.append(
             _RowView(
                 row.kind,
@@ -389,6 +381,11 @@ def _row_views(rows: Sequence[Row], pair: Pair) -> list[_RowView]:
 def _ui(lang: str) -> dict[str, str]:
     """A language's UI strings, English where it has none of its own."""
     return {**_UI["en"], **_UI.get(lang, {})}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The words a page's body needs in its own language (default callout titles)."""
+    return {key: value for key, value in _ui(lang).items() if key.startswith("callout_")}
 
 
 def _context(site: Site, here: str, lang: str, **page: object) -> dict[str, object]:
@@ -467,8 +464,11 @@ def _languages(site: Site, here: str, absolute: bool) -> list[_Language]:
 
 
 def _published(raw: str) -> str:
+    """The date for `lastmod` and Open Graph: exact when the article gave a time."""
     date = parse_date(raw)
-    return iso(date) if date is not None and date.year is not None else ""
+    if date is None or date.year is None:
+        return ""
+    return timestamp(date) if date.time else iso(date)
 
 
 def _og(site: Site, here: str, lang: str, title: str, description: str, date: str | None) -> _Og:
@@ -688,9 +688,7 @@ def _xml(root: ET.Element) -> bytes:
 
 def _atom_time(raw: str) -> str:
     date = parse_date(raw)
-    if date is None or date.year is None:
-        return ""
-    return f"{date.year:04d}-{date.month:02d}-{date.day or 1:02d}T00:00:00Z"
+    return timestamp(date) if date is not None else ""
 
 
 def _atom_id(site: Site, target: str, here: str) -> str:
