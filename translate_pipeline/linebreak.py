@@ -18,6 +18,7 @@ import bisect
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 
 UNDEFINED, PROHIBITED, POSSIBLE, MANDATORY, HYPHENATION, CR_BEFORE_LF = range(6)
 
@@ -60,16 +61,34 @@ def _tables() -> _Tables:
     return _Tables()
 
 
-@lru_cache(maxsize=8192)
-def _properties(char: str) -> tuple[int, int]:
+_CACHE: dict[str, tuple[int, int]] = {}
+# Classes whose behaviour libunistring fixes before any rule (for UTF-8 text).
+_RESOLVED = {AI: AL, SA: AL, XX: AL, CB: ID}
+
+
+def _raw(char: str) -> tuple[int, int]:
     tables = _tables()
     at = bisect.bisect_right(tables.starts, ord(char)) - 1
     return tables.classes[at], tables.widths[at]
 
 
+def _properties(char: str) -> tuple[int, int]:
+    """(class as the rules see it, width) of a character."""
+    found = _CACHE.get(char)
+    if found is None:
+        klass, width = _raw(char)
+        found = _CACHE[char] = (_RESOLVED.get(klass, klass), width)
+    return found
+
+
+def properties(chars: Sequence[str]) -> list[tuple[int, int]]:
+    get = _CACHE.get
+    return [get(c) or _properties(c) for c in chars]
+
+
 def line_break_class(char: str) -> str:
     """libunistring's line-breaking class of `char` (`AL`, `SP`, `BA` ...)."""
-    return _NAMES[_properties(char)[0]]
+    return _NAMES[_raw(char)[0]]
 
 
 def char_width(char: str) -> int:
@@ -79,33 +98,34 @@ def char_width(char: str) -> int:
     return _properties(char)[1]
 
 
-def possible_breaks(chars: Sequence[str]) -> list[int]:
+def possible_breaks(
+    chars: Sequence[str], props: Sequence[tuple[int, int]] | None = None
+) -> list[int]:
     """Where a line may break before each character (`u32_possible_linebreaks_v2`)."""
     pairs = _tables().pairs
+    if props is None:
+        props = properties(chars)
     result = [PROHIBITED] * len(chars)
     last = BK  # class of the last character that is not a space (or CM, ZWJ)
     preceding = BK  # class of the character just before
     seen_space = False
     regional = 0  # regional indicators in a row just before
     hebrew_hyphen = False  # the character before was HY or BA right after HL
-    for i, char in enumerate(chars):
-        prop = _properties(char)[0]
-        if prop in (BK, CR, LF):
+    for i, (prop, _) in enumerate(props):
+        if prop == preceding and (prop == AL or prop == SP):
+            continue  # inside a word or a run of spaces: nothing changes
+        if prop == BK or prop == CR or prop == LF:
             result[i] = MANDATORY
             if preceding == CR and prop == LF:
                 result[i - 1] = CR_BEFORE_LF
             last, preceding, seen_space, regional, hebrew_hyphen = BK, prop, False, 0, False
             continue
         after_hebrew_hyphen = False
-        if prop == AI or prop in (SA, XX):
-            prop = AL
-        elif prop == CB:
-            prop = ID
         if prop == SP:
             seen_space = True  # never break just before a space
         elif prop == ZW:
             last, seen_space = ZW, False
-        elif prop in (CM, ZWJ):
+        elif prop == CM or prop == ZWJ:
             if last == BK:
                 last, seen_space = AL, False  # a mark at the start counts as a letter
             elif last == ZW or seen_space:
@@ -124,7 +144,7 @@ def possible_breaks(chars: Sequence[str]) -> list[int]:
                 rule = pairs[last][prop]
                 if rule == _DIRECT or (rule == _INDIRECT and seen_space):
                     result[i] = POSSIBLE
-            after_hebrew_hyphen = preceding == HL and prop in (HY, BA)
+            after_hebrew_hyphen = preceding == HL and (prop == HY or prop == BA)
             last, seen_space = prop, False
         regional = regional + 1 if prop == RI else 0
         hebrew_hyphen = after_hebrew_hyphen
@@ -138,33 +158,38 @@ def width_breaks(
     start_column: int = 0,
     at_end_columns: int = 0,
     overrides: Sequence[int] | None = None,
+    props: Sequence[tuple[int, int]] | None = None,
+    possible: list[int] | None = None,
 ) -> list[int]:
     """The breaks that fill lines of `width` columns (`u32_width_linebreaks_v2`):
     POSSIBLE where a line is broken, MANDATORY/CR_BEFORE_LF at line-break
     characters, PROHIBITED elsewhere. `overrides` (UNDEFINED = none) replace the
-    possible breaks before filling."""
-    breaks = possible_breaks(chars)
+    possible breaks before filling; `possible` saves computing them again."""
+    if props is None:
+        props = properties(chars)
+    breaks = possible if possible is not None else possible_breaks(chars, props)
+    if overrides is not None:
+        breaks = [b if o == UNDEFINED else o for b, o in zip(breaks, overrides)]
+    columns = [0, *accumulate(w if w > 0 else 0 for _, w in props)]  # control characters: 0
+    result = [PROHIBITED] * len(breaks)
     last_break = -1
     last_column = start_column
-    piece = 0
-    for i, char in enumerate(chars):
-        if overrides is not None and overrides[i] != UNDEFINED:
-            breaks[i] = overrides[i]
-        if breaks[i] in (POSSIBLE, MANDATORY, CR_BEFORE_LF):
-            if last_break >= 0 and last_column + piece > width:
-                breaks[last_break] = POSSIBLE
-                last_column = 0
-        if breaks[i] in (MANDATORY, CR_BEFORE_LF):
-            last_break, last_column, piece = -1, 0, 0
+    piece_start = 0  # the atomic piece of text that ends at the next opportunity
+    for i, brk in enumerate(breaks):
+        if brk != POSSIBLE and brk != MANDATORY and brk != CR_BEFORE_LF:
             continue
-        if breaks[i] == POSSIBLE:
+        piece = columns[i] - columns[piece_start]
+        if last_break >= 0 and last_column + piece > width:
+            result[last_break] = POSSIBLE
+            last_column = 0
+        if brk == POSSIBLE:
             last_break = i
             last_column += piece
-            piece = 0
-        breaks[i] = PROHIBITED
-        columns = _properties(char)[1]
-        if columns >= 0:
-            piece += columns
+            piece_start = i
+        else:  # a line-break character: a new line starts after it
+            result[i] = brk
+            last_break, last_column, piece_start = -1, 0, i + 1
+    piece = columns[len(breaks)] - columns[piece_start]
     if last_break >= 0 and last_column + piece + at_end_columns > width:
-        breaks[last_break] = POSSIBLE
-    return breaks
+        result[last_break] = POSSIBLE
+    return result

@@ -220,7 +220,6 @@ class Memory:
 
 PREFIX = "tp."
 _TOKEN = re.compile(r"tp\.([a-z0-9_]+)=(\S*)")
-_KEYS = ("origin", "model", "sha1", "glossary", "terms", "lang", "notes", "machine")
 
 
 def _encode(value: str) -> str:
@@ -278,8 +277,14 @@ def token_line(entry: Entry) -> str:
     return " ".join(f"{PREFIX}{key}={value}" for key, value in tokens)
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\\]")
+_SHOWN = {"\\": "\\\\", "\n": "\\n", "\r": "\\r"}
+
+
 def _one_line(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    """Text for a comment line: what could end a line for some tool (newlines, other
+    control characters, U+2028) shown as an escape."""
+    return _UNPRINTABLE.sub(lambda m: _SHOWN.get(m[0]) or f"\\u{ord(m[0]):04x}", text)
 
 
 def info_lines(
@@ -313,25 +318,22 @@ def _squash(text: str) -> str:
 
 
 def _drop_runs(lines: list[str], expected: Iterable[str]) -> list[str]:
-    """`lines` without the runs of lines that are one of `expected` wrapped by some
-    tool (at spaces or after hyphens): compared without whitespace."""
+    """`lines` without the runs of lines that are one of `expected`, maybe wrapped by
+    some tool (at spaces or after hyphens): compared without whitespace."""
     remaining = list(lines)
-    for text in expected:
+    for text in sorted(expected, key=lambda t: -len(_squash(t))):  # "note: 1" before "note:"
         target = _squash(text)
-        if not target:
-            continue
-        for start in range(len(remaining)):
-            joined = ""
-            for end in range(start, len(remaining)):
+        start = 0
+        while target and start < len(remaining):
+            joined = _squash(remaining[start])
+            end = start
+            while joined != target and target.startswith(joined) and end + 1 < len(remaining):
+                end += 1
                 joined += _squash(remaining[end])
-                if joined == target:
-                    del remaining[start : end + 1]
-                    break
-                if not target.startswith(joined):
-                    break
+            if joined == target and _squash(remaining[start]):
+                del remaining[start : end + 1]
             else:
-                continue
-            break  # one run per expected line
+                start += 1
     return remaining
 
 
@@ -372,9 +374,15 @@ def _is_legacy(lines: list[str]) -> bool:
 
 
 def _entry_from_message(message: pofile.Message, text: str) -> Entry:
-    token_lines = [c for c in (*message.extracted, *message.comments) if is_token_line(c)]
+    extracted = list(message.extracted)
+    candidates = [c for c in (*extracted, *message.comments) if is_token_line(c)]
+    if candidates:
+        # The comments for people first: a wrapped one could hold a line that looks
+        # like a token (a machine translation that says "tp.origin=human").
+        extracted = _drop_runs(extracted, _all_info_lines(_tokens(candidates)))
+    token_lines = [c for c in (*extracted, *message.comments) if is_token_line(c)]
     comments = tuple(c for c in message.comments if not is_token_line(c))
-    extracted = [c for c in message.extracted if not is_token_line(c)]
+    extracted = [c for c in extracted if not is_token_line(c)]
     base = {
         "source": message.msgid,
         "target": message.msgstr,
@@ -387,9 +395,7 @@ def _entry_from_message(message: pofile.Message, text: str) -> Entry:
     legacy = False
     fields: dict[str, object] = {}
     if token_lines:
-        values = _tokens(token_lines)
-        extracted = _drop_runs(extracted, _all_info_lines(values))
-        fields = _token_fields(values, message)
+        fields = _token_fields(_tokens(token_lines), message)
         if _is_legacy(extracted):
             extracted = []  # left over from an earlier version's bookkeeping
     elif _is_legacy(extracted):
@@ -552,7 +558,21 @@ def parse(text: str) -> Memory:
             memory.obsolete.append(entry)
         else:
             memory.entries[block.message.msgid] = entry
+    if any(e.raw.legacy for e in memory.entries.values() if e.raw is not None):
+        # Earlier versions kept only human entries as obsolete ones, and polib wrote
+        # them without their comments: in such a file, obsolete entries are human.
+        memory.obsolete = [_legacy_obsolete(e) for e in memory.obsolete]
     return memory
+
+
+def _legacy_obsolete(entry: Entry) -> Entry:
+    message = entry.raw.message  # type: ignore[union-attr]
+    if entry.origin != UNVERIFIED or not entry.target:
+        return entry
+    if any(is_token_line(c) for c in (*message.comments, *message.extracted)):
+        return entry  # bookkeeping that says nothing sure (two that disagree ...)
+    human = dataclasses.replace(entry, origin=HUMAN)
+    return dataclasses.replace(human, raw=dataclasses.replace(entry.raw, entry=human, legacy=True))
 
 
 def load(path: Path) -> Memory:

@@ -351,6 +351,33 @@ def _portions(value: str) -> list[str]:
     return result
 
 
+def _escaped(portion: str) -> tuple[list[str], list[int]]:
+    """The portion as written between quotes, one item per column-counted character,
+    and gettext's overrides: never break inside an escape, nor before a final \\n."""
+    if not _NEEDS_ESCAPE.search(portion):
+        return list(portion), [linebreak.UNDEFINED] * len(portion)
+    chars: list[str] = []
+    overrides: list[int] = []
+    for char in portion:
+        if char in _C_ESCAPES or char in '\\"':
+            chars += ["\\", _C_ESCAPES.get(char, char)]
+            overrides += [linebreak.UNDEFINED, linebreak.PROHIBITED]
+        else:
+            chars.append(char)
+            overrides.append(linebreak.UNDEFINED)
+    if portion.endswith("\n"):
+        overrides[-2] = linebreak.PROHIBITED
+    return chars, overrides
+
+
+def _resets(breaks: list[int]) -> bool:
+    """Line-break characters (U+2028 ...) inside: columns start again after them."""
+    return linebreak.MANDATORY in breaks or linebreak.CR_BEFORE_LF in breaks
+
+
+_NEEDS_ESCAPE = re.compile(r'[\\"\a\b\f\n\r\t\v]')
+
+
 def wrap(
     name: str, value: str, prefix: str = "", no_wrap: bool = False, width: int = PAGE_WIDTH
 ) -> list[str]:
@@ -358,45 +385,58 @@ def wrap(
     lines: list[str] = []
     first_line = True
     portions = _portions(value)
+    after_break = len(prefix) + 1
+    line_width = (_NO_WIDTH if no_wrap else width) - 1 - after_break
     for index, portion in enumerate(portions):
-        chars: list[str] = []
-        overrides: list[int] = []
-        for char in portion:
-            if char in _C_ESCAPES or char in '\\"':
-                chars += ["\\", _C_ESCAPES.get(char, char)]
-                overrides += [linebreak.UNDEFINED, linebreak.PROHIBITED]
-            else:
-                chars.append(char)
-                overrides.append(linebreak.UNDEFINED)
-        if portion.endswith("\n"):
-            overrides[-2] = linebreak.PROHIBITED  # never break just before the final \n
-        after_break = len(prefix) + 1
-        line_width = (_NO_WIDTH if no_wrap else width) - 1 - after_break
+        chars, overrides = _escaped(portion)
+        props = linebreak.properties(chars)
+        columns = sum(w for _, w in props if w > 0)
+        possible: list[int] | None = None
         while True:
             start = len(prefix) + (len(name) + 1 if first_line else 0) + 1 - after_break
-            breaks = linebreak.width_breaks(chars, line_width, start, 0, overrides)
-            if (
-                first_line
-                and chars
-                and (
-                    index + 1 < len(portions) or start > line_width or linebreak.POSSIBLE in breaks
+            fits = start + columns <= line_width
+            if not fits and possible is None:
+                possible = linebreak.possible_breaks(chars, props)
+                for i, override in enumerate(overrides):
+                    if override != linebreak.UNDEFINED:
+                        possible[i] = override
+            if first_line and chars:
+                # gettext starts with `msgid ""` when the string takes more than one line
+                if index + 1 < len(portions) or start > line_width:
+                    lines.append(f'{prefix}{name} ""')
+                    first_line = False
+                    continue
+                if not fits and not _resets(possible):  # type: ignore[arg-type]
+                    # Too long: it takes more lines if it can break anywhere at all.
+                    if linebreak.POSSIBLE in possible:  # type: ignore[operator]
+                        lines.append(f'{prefix}{name} ""')
+                        first_line = False
+                        continue
+                    fits = True  # one unbreakable line
+            if fits:
+                breaks: list[int] = []
+            else:
+                filled = linebreak.width_breaks(
+                    chars,
+                    line_width,
+                    start,
+                    0,
+                    None,
+                    props,
+                    list(possible),  # type: ignore[arg-type]
                 )
-            ):
+                breaks = [i for i, b in enumerate(filled) if b == linebreak.POSSIBLE]
+            if first_line and chars and breaks:
                 lines.append(f'{prefix}{name} ""')
                 first_line = False
                 continue
             break
         head = f"{prefix}{name} " if first_line else prefix
         first_line = False
-        current = [head, '"']
-        for char, brk in zip(chars, breaks):
-            if brk == linebreak.POSSIBLE:
-                current.append('"')
-                lines.append("".join(current))
-                current = [prefix, '"']
-            current.append(char)
-        current.append('"')
-        lines.append("".join(current))
+        cuts = [0, *breaks, len(chars)]
+        pieces = ["".join(chars[a:b]) for a, b in zip(cuts, cuts[1:])]
+        lines.append(f'{head}"{pieces[0]}"')
+        lines += [f'{prefix}"{piece}"' for piece in pieces[1:]]
     return lines
 
 
@@ -469,11 +509,16 @@ def no_wrap(flags: Iterable[str]) -> bool:
     return state
 
 
+def _comment_lines(comments: Iterable[str]) -> list[str]:
+    return [line for comment in comments for line in comment.split("\n")]
+
+
 def format_message(message: Message, width: int = PAGE_WIDTH) -> str:
     """The message's text as gettext writes it, ending in a newline."""
     lines = []
-    lines += [f"# {c}" if c else "#" for c in message.comments]
-    lines += [f"#. {c}" if c else "#." for c in message.extracted]
+    # A comment with newlines is several comment lines (gettext does so for `#`).
+    lines += [f"# {c}" if c else "#" for c in _comment_lines(message.comments)]
+    lines += [f"#. {c}" if c else "#." for c in _comment_lines(message.extracted)]
     lines += _references(message.references, width)
     flags = _flags(message)
     if flags:
