@@ -346,3 +346,25 @@ def test_old_api_keeps_working() -> None:
     assert rebuilt.references == ("f:2",) and rebuilt.raw is None
     mem = memory.Memory(metadata={"Last-Translator": "X"})
     assert '"Last-Translator: X\\n"' in memory.render(mem, SOURCE).decode()
+
+
+def test_carry_over_keeps_what_editors_wrote_on_a_retranslated_entry() -> None:
+    text = (
+        "# Erika: keep it short\n#. From the CMS\n#. tp.origin=machine tp.sha1=x\n"
+        '#, no-wrap, read-only\nmsgctxt "title"\nmsgid "Der Krieg."\nmsgstr "War."\n'
+    )
+    old = memory.parse(text).entries["Der Krieg."]
+    assert old.is_human  # tp.sha1 does not match: edited
+    fresh = memory.machine_entry("Der Krieg.", "The war.", "m 2", signature="s")
+    new = memory.carry_over(old, fresh)
+    assert bookkeeping(new) == bookkeeping(fresh)
+    assert memory.format_entry(new) == (
+        "# Erika: keep it short\n"
+        "#. tp.origin=machine tp.model=m%202 tp.sha1=" + memory.sha1("The war.") + " "
+        "tp.glossary=" + memory.glossary_hash("s") + "\n"
+        "#. machine translation (m 2)\n"
+        "#. From the CMS\n"
+        "#, no-wrap, read-only\n"
+        'msgctxt "title"\nmsgid "Der Krieg."\nmsgstr "The war."\n'
+    )
+    assert memory.carry_over(None, fresh) is fresh

@@ -408,6 +408,16 @@ def test_rendered_memory_passes_msgfmt_check_without_a_warning(tmp_path: Path) -
     msgfmt_is_quiet(tmp_path / "news.po", memory.render(sample(), SOURCE))
 
 
+def test_rendered_memory_is_what_msgcat_writes(tmp_path: Path) -> None:
+    """The whole file, header included (a long field wraps), byte for byte."""
+    mem = sample()
+    mem.metadata["X-Credits"] = "Übersetzt von Erika Mustermann und Max Mustermann, " * 3
+    data = memory.render(mem, SOURCE)
+    path = tmp_path / "news.po"
+    path.write_bytes(data)
+    assert subprocess.run([tool("msgcat"), path], capture_output=True).stdout == data
+
+
 # --- the build after a tool ------------------------------------------------------------
 
 ARTICLE = """---

@@ -158,6 +158,17 @@ def machine_entry(
     )
 
 
+def carry_over(old: Entry | None, new: Entry) -> Entry:
+    """`new` (a fresh translation of the same German) with what editors wrote on
+    `old`: translator comments, extracted comments that are not ours, flags (fuzzy
+    is `new`'s), and the PO details the memory does not model (msgctxt ...)."""
+    if old is None:
+        return new
+    return dataclasses.replace(
+        new, comments=old.comments, extracted=old.extracted, flags=old.flags, raw=old.raw
+    )
+
+
 class Header(dict):
     """The PO header: its fields (this dict, in file order), its comment lines and
     flags, and, when it was read from a file, what it was, so an unchanged header is
