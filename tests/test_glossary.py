@@ -389,12 +389,12 @@ def test_lint_never_matching_terms(tmp_path):
     )
     g = tmp_path / "g.yaml"
     assert out == [
-        f"{g}:1: de ' Kiew' has leading or trailing whitespace; it never matches",
+        f"{g}:1: warning: de ' Kiew' has spaces around it; used as 'Kiew'",
         f"{g}:3: de '--' has no letters or digits; it never matches",
         f"{g}:5: de '#Kiew' must start with a letter or digit to match as a word",
         f"{g}:7: warning: de 'kremlchef' is all lowercase but case-sensitive, so it misses "
         "the capitalised noun and sentence starts; set case_sensitive: false",
-        f"{g}:9: en 'Moscow ' has leading or trailing whitespace",
+        f"{g}:10: warning: en 'Moscow ' has spaces around it; used as 'Moscow'",
     ]
 
 

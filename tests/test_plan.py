@@ -25,13 +25,13 @@ def planned(mem: Memory, *texts: str, signature: tuple[str, ...] = ()) -> list[p
         [unit(t) for t in texts],
         mem,
         "de",
-        lambda text: signature,
+        lambda text: (signature, signature),
         lambda text: languages.get(text, "de"),
     )
 
 
 def machine(text: str, target: str, glossary: tuple[str, ...] = ()) -> Entry:
-    return memory.machine_entry(text, target, MODEL, glossary)
+    return memory.machine_entry(text, target, MODEL, glossary, signature="\n".join(glossary))
 
 
 def test_new_units_need_the_machine_unless_they_are_not_in_the_source_language() -> None:
@@ -54,6 +54,52 @@ def test_a_human_entry_is_never_retranslated_for_a_glossary_change() -> None:
     human = Entry("Der Krieg.", "The War.", memory.HUMAN, glossary=("Krieg → war",))
     (p,) = planned(Memory({"Der Krieg.": human}), "Der Krieg.", signature=("Krieg → x",))
     assert not p.needs_machine and p.entry is human
+
+
+def test_an_editors_needs_work_flag_on_a_human_entry_keeps_the_human_text() -> None:
+    flagged = Entry("Der Krieg.", "The War.", memory.HUMAN, fuzzy=True)
+    (p,) = planned(Memory({"Der Krieg.": flagged}), "Der Krieg.")
+    assert not p.needs_machine
+    settled = plan.settle(p, None)
+    assert (settled.display, settled.fuzzy) == ("The War.", True)
+    (line,) = plan.problems(PATH, [p], [settled], lambda german, english: [])
+    assert line.endswith("paragraph 5: human translation marked as needing work")
+
+
+def test_needs_work_on_machine_english_survives_a_change_of_its_german() -> None:
+    flagged = Entry(**{**machine("Der Krieg endet.", "The war ends.").__dict__, "fuzzy": True})
+    flagged = Entry(**{**flagged.__dict__, "comments": ("Bitte prüfen: Zeitform",)})
+    (p,) = planned(Memory({flagged.source: flagged}), "Der Krieg endet bald.")
+    assert (p.needs_machine, p.reason) == (True, plan.CHANGED)
+    settled = plan.settle(p, {"target": "The war ends soon.", "model": MODEL})
+    assert (settled.origin, settled.target, settled.fuzzy) == (
+        "machine",
+        "The war ends soon.",
+        True,
+    )
+    assert settled.previous_source == "Der Krieg endet."
+    assert settled.comments == ("Bitte prüfen: Zeitform",)
+    (line,) = plan.problems(PATH, [p], [settled], lambda german, english: [])
+    assert line.endswith("still marked as needing work (its German changed)")
+
+
+def test_an_entry_without_bookkeeping_is_decided_by_the_machine() -> None:
+    same = Entry("Der Krieg.", "The war.", memory.UNVERIFIED)
+    edited = Entry("Der Frieden.", "Peace, at last.", memory.UNVERIFIED)
+    plans = planned(Memory({e.source: e for e in (same, edited)}), "Der Krieg.", "Der Frieden.")
+    assert [(p.needs_machine, p.reason) for p in plans] == [(True, plan.UNVERIFIED)] * 2
+    machine_said = {"Der Krieg.": "The war.", "Der Frieden.": "The peace."}
+    settled = [plan.settle(p, {"target": machine_said[p.unit.text], "model": MODEL}) for p in plans]
+    assert [(e.origin, e.target) for e in settled] == [
+        ("machine", "The war."),
+        ("human", "Peace, at last."),
+    ]
+
+
+def test_a_reviewed_entry_loses_its_previous_german() -> None:
+    reviewed = Entry("Der Krieg.", "The war.", memory.HUMAN, previous_source="Der Krieg!")
+    (p,) = planned(Memory({"Der Krieg.": reviewed}), "Der Krieg.")
+    assert plan.settle(p, None).previous_source == ""
 
 
 def test_an_edited_paragraph_finds_its_human_translation_as_fuzzy() -> None:
@@ -101,7 +147,7 @@ def test_merge_keeps_article_order_shared_references_and_unused_human_work() -> 
         metadata={"Last-Translator": "Erika"},
     )
     units = [unit("B.", 3), unit("A.", 5), unit("B.", 9)]
-    plans = plan.plan_units(units, old, "de", lambda t: (), lambda t: "de")
+    plans = plan.plan_units(units, old, "de", lambda t: ((), ()), lambda t: "de")
     entries = [machine(u.text, u.text.lower()) for u in units]
     new = plan.merge(old, plans, entries, PATH)
     assert list(new.entries) == ["B.", "A."]
@@ -111,7 +157,7 @@ def test_merge_keeps_article_order_shared_references_and_unused_human_work() -> 
 
 
 def test_problems_name_the_file_line_and_what_to_do() -> None:
-    fuzzy_human = Entry("A.", "A!", memory.HUMAN, fuzzy=True)
+    fuzzy_human = Entry("A.", "A!", memory.HUMAN, fuzzy=True, previous_source="A?")
     flagged = Entry("B.", "B!", memory.MACHINE, fuzzy=True)
     noted = machine("C.", "C!")
     noted = Entry(**{**noted.__dict__, "notes": ("formatting dropped",)})

@@ -16,7 +16,12 @@ from translate_pipeline import detect, plan, translate
 from translate_pipeline.articles import Article, ArticleError, article_units
 from translate_pipeline.backend import Backend
 from translate_pipeline.config import Pair
-from translate_pipeline.glossary import Glossary, GlossaryError, load_glossary, missing_targets
+from translate_pipeline.glossary import (
+    Glossary,
+    GlossaryError,
+    load_glossary_reporting,
+    missing_targets,
+)
 from translate_pipeline.memory import Memory
 from translate_pipeline.report import BuildError, Report
 from translate_pipeline.segment import split_sentences
@@ -33,9 +38,10 @@ def load_glossaries(path: Path, report: Report) -> tuple[Glossary, bytes]:
         )
         return Glossary(()), b""
     try:
-        glossary = load_glossary(path)
+        glossary, warnings = load_glossary_reporting(path)
     except GlossaryError as exc:
         raise BuildError(f"{exc} (fix the glossary; nothing was built)") from None
+    report.warnings.extend(str(w).replace(": warning: ", ": ", 1) for w in warnings)
     files = sorted(p for p in path.glob("*") if p.is_file()) if path.is_dir() else [path]
     return glossary, b"".join(p.read_bytes() for p in files)
 
@@ -86,12 +92,12 @@ class Analyser:
         return self.languages[text]
 
     def plan(self, article: Article, mem: Memory, glossary: Glossary) -> list[plan.Planned]:
+        def glossary_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            matches = translate.glossary_matches(text, glossary)
+            return translate.glossary_signature(matches), translate.glossary_terms(matches)
+
         return plan.plan_units(
-            article_units(article),
-            mem,
-            self.pair.source,
-            lambda text: translate.glossary_signature(translate.glossary_matches(text, glossary)),
-            self.unit_language,
+            article_units(article), mem, self.pair.source, glossary_of, self.unit_language
         )
 
 

@@ -16,7 +16,7 @@ from translate_pipeline.articles import Article
 from translate_pipeline.config import Pair
 from translate_pipeline.markup.document import Resolve
 from translate_pipeline.memory import Entry
-from translate_pipeline.plan import COPY_LANGUAGE, Planned
+from translate_pipeline.plan import COPY_LANGUAGE, Planned, changed_german
 
 
 def article_page(
@@ -76,7 +76,7 @@ def article_page(
             sanitize.prose(target_body),
         ),
         rows=tuple(rows),
-        machine_translated=any(e.origin == memory.MACHINE or e.fuzzy for e in entries),
+        machine_translated=any(_shows_machine(e) for e in entries),
     )
     problems = [
         f"{article.path}:{line}: {what} removed from the page (not allowed)"
@@ -103,9 +103,14 @@ def _plain(entry: Entry | None, source: str) -> str:
     return markup.unescape(entry.display)
 
 
+def _shows_machine(entry: Entry) -> bool:
+    """Whether a page shows machine English for this entry (an unverified one may be)."""
+    return entry.origin in (memory.MACHINE, memory.UNVERIFIED) or entry.display != entry.target
+
+
 def _row_note(entries: list[Entry]) -> str:
     """What a reader of the bilingual page should know about this row's translation."""
-    if any(e.fuzzy for e in entries):
+    if any(changed_german(e) for e in entries):
         return "The German changed; a reviewed translation is pending."
     if any(e.notes for e in entries):
         return "Some formatting could not be carried over; the text is complete."

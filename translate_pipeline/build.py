@@ -146,6 +146,7 @@ def build(
             for p in plans:
                 report.units_reused += not p.needs_machine
                 report.glossary_hits += len(p.signature)
+                report.glossary_retranslated += p.reason == plan.GLOSSARY
             report.review.extend(
                 plan.problems(source.path, plans, entries, glossary_problems(article_gloss))
             )

@@ -320,12 +320,15 @@ def glossary_() -> None:
 
 @glossary_.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def glossary_lint(paths: tuple[Path, ...]) -> None:
-    """`file:line: message` for every problem; exit 1 if there is one."""
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def glossary_lint(paths: tuple[Path, ...], strict: bool) -> None:
+    """`file:line: message` for every problem; exit 1 if one is an error (with --strict,
+    also if one is a warning)."""
     problems = glossary.lint(list(paths) or [Path("glossaries")])
     for problem in problems:
         click.echo(str(problem))
-    sys.exit(1 if problems else 0)
+    failed = [p for p in problems if strict or p.severity == "error"]
+    sys.exit(1 if failed else 0)
 
 
 @glossary_.command("test")

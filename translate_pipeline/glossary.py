@@ -67,6 +67,7 @@ terms inside a longer term whose English lacks their target.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -340,6 +341,8 @@ def parse_yaml(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if "\\t" in message or "'\t'" in message:
+            message = "a tab character; YAML indents with spaces only"
         return [], [LintProblem(file, mark.line + 1 if mark else 0, f"YAML: {message}")]
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
@@ -356,10 +359,17 @@ def parse_tsv(
     """Entries of a ``de<TAB>en[<TAB>note]`` glossary, for bulk lists exported from spreadsheets."""
     items: list[tuple[_Fields, int]] = []
     problems: list[LintProblem] = []
+    first = True
     for n, raw in enumerate(text.splitlines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         cols = raw.split("\t")
+        if first and _is_header(cols, pair):
+            message = f"first row {raw.strip()!r} is a header, not a term; skipped"
+            problems.append(LintProblem(file, n, message, "warning"))
+            first = False
+            continue
+        first = False
         if len(cols) not in (2, 3):
             msg = f"expected de<TAB>en[<TAB>note], got {len(cols)} column(s)"
             problems.append(LintProblem(file, n, msg))
@@ -369,6 +379,17 @@ def parse_tsv(
         items.append(({k: (v, n) for k, v in zip(("source", "target", "note"), cols)}, n))
     entries, entry_problems = _entries_from_items(items, file, pair)
     return entries, problems + entry_problems
+
+
+_HEADER_WORDS = {"source", "target", "term", "translation", "note", "notes", "comment"}
+
+
+def _is_header(cols: list[str], pair: Pair | None) -> bool:
+    """A spreadsheet's header row: `de  en  note`, `Deutsch  English`, `source  target`."""
+    names = _key_names(pair or Pair())
+    words = {*_HEADER_WORDS, names["source"], names["target"], "deutsch", "german", "english"}
+    cells = [c.strip().lower() for c in cols if c.strip()]
+    return len(cells) >= 2 and all(c in words for c in cells)
 
 
 def parse_entries(
@@ -451,7 +472,13 @@ def _entry_from_fields(
         if not value or not value.strip():
             problem(f"empty {shown.get(key, key)!r}", at, "error" if required else "warning")
             return ""
-        return value
+        if value != value.strip() and key != "note":
+            problem(
+                f"{shown.get(key, key)} {value!r} has spaces around it; used as {value.strip()!r}",
+                at,
+                "warning",
+            )
+        return value.strip()
 
     def flag(key: str, default: bool) -> bool:
         value, at = fields.get(key, (default, line))
@@ -523,28 +550,53 @@ def read_glossary_file(
     path: Path, pair: Pair | None = None
 ) -> tuple[list[Term], list[LintProblem]]:
     data = path.read_bytes()
+    notes: list[LintProblem] = []
+    if data.startswith(b"\xef\xbb\xbf"):  # spreadsheets save UTF-8 with one
+        data = data[3:]
+        notes.append(
+            LintProblem(
+                str(path), 1, "starts with a byte order mark (BOM); read without it", "warning"
+            )
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return [], [LintProblem(str(path), line, "not valid UTF-8")]
+        return [], [LintProblem(str(path), line, "not valid UTF-8; save it as UTF-8")]
+    text = text.replace("\r\n", "\n")
     if path.suffix == ".tsv":
-        return parse_tsv(text, str(path), pair)
-    return parse_yaml(text, str(path), pair)
+        entries, problems = parse_tsv(text, str(path), pair)
+    else:
+        entries, problems = parse_yaml(text, str(path), pair)
+    return entries, notes + problems
 
 
 def load_glossary(paths: Path | Iterable[Path], pair: Pair | None = None) -> Glossary:
-    """Glossary from files and/or directories; raises GlossaryError on any file that does
-    not parse or entry that is malformed, so a typo never silently drops a term."""
+    return load_glossary_reporting(paths, pair)[0]
+
+
+def load_glossary_reporting(
+    paths: Path | Iterable[Path], pair: Pair | None = None
+) -> tuple[Glossary, list[LintProblem]]:
+    """Glossary from files and/or directories, with what a build should warn about
+    (BOMs, header rows, stray spaces, duplicates and conflicting targets, terms that can
+    never match). Raises GlossaryError on any file that does not parse or entry that is
+    malformed, so a typo never silently drops a term."""
     entries: list[Term] = []
     errors: list[LintProblem] = []
+    warnings: list[LintProblem] = []
     for path in glossary_files([paths] if isinstance(paths, Path) else paths):
         file_entries, problems = read_glossary_file(path, pair)
         entries += file_entries
         errors += sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line)
+        warnings += [p for p in problems if p.severity != "error"]
     if errors:
         raise GlossaryError(errors)
-    return Glossary(tuple(entries))
+    checks = _duplicate_problems(entries) + [
+        p for e in entries for p in _entry_problems(e, _key_names(pair or Pair()))
+    ]
+    warnings += [dataclasses.replace(p, severity="warning") for p in checks]
+    return Glossary(tuple(entries)), sorted(warnings, key=lambda p: (p.file, p.line))
 
 
 def lint(paths: Path | Iterable[Path], pair: Pair | None = None) -> list[LintProblem]:

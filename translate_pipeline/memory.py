@@ -208,13 +208,16 @@ class Memory:
             found = next((e for e in self.obsolete if e.source == source and e.target), None)
         return found
 
-    def closest_human(self, source: str, used: set[str]) -> Entry | None:
-        """The human entry no longer in use whose German is most like `source`,
-        as `msgmerge` finds fuzzy matches."""
+    def closest_orphan(self, source: str, used: set[str]) -> Entry | None:
+        """The entry no longer in use whose German is most like `source` (as `msgmerge`
+        finds fuzzy matches) and that holds an editor's work: a human translation, or a
+        machine one an editor marked as needing work."""
         candidates = [
             e
             for e in [*self.entries.values(), *self.obsolete]
-            if e.is_human and e.source not in used and e.source != source
+            if (e.is_human or (e.origin == MACHINE and e.fuzzy))
+            and e.source not in used
+            and e.source != source
         ]
         best, best_ratio = None, FUZZY_SIMILARITY
         for entry in candidates:

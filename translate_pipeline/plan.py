@@ -24,6 +24,10 @@ from translate_pipeline.memory import Entry, Memory
 COPY_LANGUAGE = "zxx"  # no linguistic content (numbers, code, URLs): copied as it is
 
 
+# Why a unit goes to the machine (`Planned.reason`).
+NEW, GLOSSARY, CHANGED, UNVERIFIED = "new", "glossary", "changed", "unverified"
+
+
 @dataclass
 class Planned:
     """A unit with its current memory entry, if any, and whether the machine must run."""
@@ -32,63 +36,97 @@ class Planned:
     entry: Entry | None
     needs_machine: bool
     lang: str
-    signature: tuple[str, ...]  # glossary entries the unit depends on
+    signature: tuple[str, ...]  # the glossary output the unit depends on (`translate`)
+    terms: tuple[str, ...] = ()  # the glossary entries applied, for people
+    reason: str = ""  # NEW, GLOSSARY, CHANGED or UNVERIFIED when the machine runs
+
+
+def changed_german(entry: Entry) -> bool:
+    """A fuzzy entry whose German changed (it has a different previous msgid), as opposed
+    to one an editor flagged as needing work."""
+    return entry.fuzzy and bool(entry.previous_source) and entry.previous_source != entry.source
 
 
 def plan_units(
     units: Sequence[Unit],
     mem: Memory,
     source_lang: str,
-    signature_of: Callable[[str], tuple[str, ...]],
+    glossary_of: Callable[[str], tuple[tuple[str, ...], tuple[str, ...]]],
     language_of: Callable[[str], str],
 ) -> list[Planned]:
-    """What each unit needs. `language_of` is asked only for units without an entry."""
+    """What each unit needs. `glossary_of(text)` gives its glossary signature and terms;
+    `language_of` is asked only for units without an entry."""
     plans = []
     # German in use: the article's units, then each orphan as it is claimed. Built once,
     # not per unit: per unit it made planning quadratic in the article's size.
     used = {u.text for u in units}
     for unit in units:
-        signature = signature_of(unit.text)
+        signature, terms = glossary_of(unit.text)
         entry = mem.get(unit.text)
         if entry is None:
-            orphan = mem.closest_human(unit.text, used)
+            orphan = mem.closest_orphan(unit.text, used)
             if orphan is not None:
-                entry = Entry(
-                    unit.text,
-                    orphan.target,
-                    memory.HUMAN,
-                    glossary=orphan.glossary,
+                # The German of an editor's work changed: keep it, flagged, with the
+                # previous German, as msgmerge does.
+                entry = replace(
+                    orphan,
+                    source=unit.text,
                     fuzzy=True,
                     previous_source=orphan.source,
+                    machine_target="",
                 )
                 used.add(orphan.source)
-        if entry is not None:
-            machine = entry.origin == memory.MACHINE
-            needs = (machine and not entry.fuzzy and entry.glossary != signature) or (
-                not machine and entry.fuzzy and not entry.machine_target
-            )
-            plans.append(Planned(unit, entry, needs, entry.lang or source_lang, signature))
+        if entry is None:
+            lang = language_of(unit.text)
+            needs = lang == source_lang
+            plans.append(Planned(unit, None, needs, lang, signature, terms, NEW if needs else ""))
             continue
-        lang = language_of(unit.text)
-        plans.append(Planned(unit, None, lang == source_lang, lang, signature))
+        reason = ""
+        if entry.is_unverified:
+            reason = UNVERIFIED  # decided by comparing with the machine (`settle`)
+        elif entry.origin == memory.MACHINE and entry.fuzzy:
+            reason = CHANGED if changed_german(entry) else ""  # an editor's "needs work"
+        elif entry.origin == memory.MACHINE and not entry.glossary_current(signature):
+            reason = GLOSSARY
+        elif entry.is_human and changed_german(entry) and not entry.machine_target:
+            reason = CHANGED  # pages show fresh machine English until it is reviewed
+        lang = entry.lang or source_lang
+        plans.append(Planned(unit, entry, bool(reason), lang, signature, terms, reason))
     return plans
 
 
 def settle(plan: Planned, machine: Mapping[str, Any] | None) -> Entry:
     """The memory entry a unit ends the build with; `machine` is the machine's record for
-    it (`target`, `model`, `problems`) when it needed one."""
-    if plan.entry is not None and not plan.needs_machine:
-        return plan.entry
-    if plan.entry is None and not plan.needs_machine:
+    it (`target`, `model`, `problems`) when it needed one. An editor's comments and flags
+    stay with the entry whatever happens to its text."""
+    entry = plan.entry
+    if entry is not None and not plan.needs_machine:
+        if not entry.fuzzy and (entry.previous_source or entry.machine_target):
+            # Reviewed: the previous German and the machine's proposal have done their job.
+            return replace(entry, previous_source="", machine_target="")
+        return entry
+    if not plan.needs_machine:
         return Entry(plan.unit.text, plan.unit.text, memory.COPY, lang=plan.lang)
     if machine is None:
         raise KeyError(f"no machine translation for {plan.unit.text!r}")
-    if plan.entry is not None and plan.entry.origin == memory.HUMAN:
-        return replace(plan.entry, machine_target=machine["target"])
     notes = [p for p in machine.get("problems", []) if not p.startswith("glossary target")]
-    return memory.machine_entry(
-        plan.unit.text, machine["target"], machine["model"], plan.signature, notes
-    )
+    fresh = memory.machine_entry(
+        plan.unit.text, machine["target"], machine["model"], plan.terms, notes,
+        signature="\n".join(plan.signature),
+    )  # fmt: skip
+    if entry is None:
+        return fresh
+    if entry.is_unverified:
+        if entry.target == fresh.target:
+            return memory.carry_over(entry, fresh)  # what the machine wrote, bookkeeping lost
+        return replace(entry, origin=memory.HUMAN)  # a person's text
+    if entry.is_human:
+        return replace(entry, machine_target=machine["target"])
+    if entry.fuzzy:  # an editor's "needs work" on machine English whose German changed
+        return replace(
+            memory.carry_over(entry, fresh), fuzzy=True, previous_source=entry.previous_source
+        )
+    return memory.carry_over(entry, fresh)
 
 
 def merge(old: Memory, plans: Sequence[Planned], entries: Sequence[Entry], path: Path) -> Memory:
@@ -103,9 +141,10 @@ def merge(old: Memory, plans: Sequence[Planned], entries: Sequence[Entry], path:
             new.entries[plan.unit.text] = replace(entry, references=refs)
         else:
             new.entries[plan.unit.text] = replace(entry, references=(ref,))
-    reused = {e.previous_source for e in new.entries.values() if e.fuzzy}
+    reused = {e.previous_source for e in new.entries.values() if e.previous_source}
     for entry in [*old.entries.values(), *old.obsolete]:
-        if entry.is_human and entry.source not in new.entries and entry.source not in reused:
+        kept = entry.is_human or entry.is_unverified or (entry.fuzzy and entry.target)
+        if kept and entry.source not in new.entries and entry.source not in reused:
             if all(o.source != entry.source for o in new.obsolete):
                 new.obsolete.append(entry)
     return new
@@ -123,8 +162,12 @@ def problems(
     it could not place), which are worth a look but do not make a translation wrong."""
     for plan, entry in zip(plans, entries):
         where = f"{path}:{plan.unit.line}: {plan.unit.where}"
-        if entry.fuzzy and entry.origin == memory.HUMAN:
+        if entry.fuzzy and entry.is_human and changed_german(entry):
             yield f"{where}: human translation needs review (the German changed)"
+        elif entry.fuzzy and entry.is_human:
+            yield f"{where}: human translation marked as needing work"
+        elif entry.fuzzy and changed_german(entry):
+            yield f"{where}: still marked as needing work (its German changed)"
         elif entry.fuzzy:
             yield f"{where}: marked as needing review (fuzzy) in the translation memory"
         if entry.origin == memory.COPY:

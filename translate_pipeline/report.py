@@ -24,6 +24,7 @@ class Report:
     reused_articles: int = 0
     units_reused: int = 0
     glossary_hits: int = 0
+    glossary_retranslated: int = 0  # machine entries retranslated for a glossary change
     sentences: int = 0
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -47,6 +48,8 @@ def summary(report: Report, seconds: float) -> str:
         f"{report.units_reused} reused from the translation memory",
         f"glossary hits: {report.glossary_hits}; files written: {report.files_written}",
     ]
+    if report.glossary_retranslated:
+        lines.append(f"glossary changes: {report.glossary_retranslated} unit(s) translated again")
     if report.model:
         lines.append(f"model: {report.model}")
     if report.review:

@@ -55,7 +55,15 @@ def needs_model(unit: str) -> bool:
 
 
 def glossary_signature(matches: Sequence[Match]) -> tuple[str, ...]:
-    """The glossary entries a unit depends on, as stored in the translation memory."""
+    """What the glossary puts into a unit's translation: each term with the English it
+    emits there (`Putin → Putin's` for a genitive), so a change of any setting that changes
+    the English (target, plural, genitive, case, variants) changes exactly the signatures of
+    the units it affects."""
+    return tuple(sorted({f"{m.term.source} → {m.target}" for m in matches}))
+
+
+def glossary_terms(matches: Sequence[Match]) -> tuple[str, ...]:
+    """The glossary entries applied to a unit, as editors read them in the memory."""
     return tuple(sorted({f"{m.term.source} → {m.term.target}" for m in matches}))
 
 
