@@ -304,6 +304,7 @@ def parse_yaml(
     text: str, file: str, pair: Pair | None = None
 ) -> tuple[list[Term], list[LintProblem]]:
     """Entries of a YAML glossary with the line of each entry, plus schema problems."""
+    names = _key_names(pair or Pair())
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
@@ -315,8 +316,8 @@ def parse_yaml(
             for key, value in root.value:
                 line = key.start_mark.line + 1
                 fields: _Fields = {
-                    "source": (loader.construct_object(key, deep=True), line),
-                    "target": (loader.construct_object(value, deep=True), line),
+                    names["source"]: (loader.construct_object(key, deep=True), line),
+                    names["target"]: (loader.construct_object(value, deep=True), line),
                 }
                 items.append((fields, line))
         elif isinstance(root, yaml.SequenceNode):
@@ -376,7 +377,9 @@ def parse_tsv(
             continue
         if len(cols) == 3 and not cols[2].strip():
             cols.pop()  # spreadsheets export an empty note column as a trailing tab
-        items.append(({k: (v, n) for k, v in zip(("source", "target", "note"), cols)}, n))
+        names = _key_names(pair or Pair())
+        keys = (names["source"], names["target"], "note")
+        items.append(({k: (v, n) for k, v in zip(keys, cols)}, n))
     entries, entry_problems = _entries_from_items(items, file, pair)
     return entries, problems + entry_problems
 
@@ -398,7 +401,8 @@ def parse_entries(
     """Entries from already-parsed data (front matter), which has no line numbers: problems
     name the entry by position instead."""
     if isinstance(data, Mapping):
-        items = [{"source": k, "target": v} for k, v in data.items()]
+        names = _key_names(pair or Pair())
+        items = [{names["source"]: k, names["target"]: v} for k, v in data.items()]
     elif isinstance(data, list):
         items = data
     else:
