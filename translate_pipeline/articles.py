@@ -18,6 +18,7 @@ import yaml
 
 from translate_pipeline import frontmatter
 from translate_pipeline.markup.document import Block, Document, parse_document
+from translate_pipeline.markup.generators import Finding
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
@@ -192,11 +193,7 @@ def parse_article(path: Path, text: str, display_path: Path | None = None) -> Ar
         raise ArticleError(
             shown, "no title: give it a 'title' in the front matter or start it with '# Title'", 1
         )
-    warnings = [
-        f"{shown}:{finding.line}: {finding.message()}"
-        for finding in document.findings
-        if finding.action != "converted"
-    ]
+    warnings = _finding_warnings(shown, document.findings)
     raw_slug = meta.text("slug") or stem
     article = Article(
         path=shown,
@@ -218,6 +215,24 @@ def parse_article(path: Path, text: str, display_path: Path | None = None) -> Ar
             f"URL-safe, using {article.slug!r}"
         )
     return article
+
+
+def _finding_warnings(path: Path, findings: list[Finding]) -> list[str]:
+    """One line per construct left out or unwrapped, at its first place, with how often:
+    an article with forty `{% data %}` tags gets one line, not forty."""
+    first: dict[tuple[str, str], Finding] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for finding in findings:
+        if finding.action == "converted":
+            continue
+        key = (finding.construct, finding.action)
+        first.setdefault(key, finding)
+        counts[key] = counts.get(key, 0) + 1
+    lines = []
+    for key, finding in sorted(first.items(), key=lambda item: item[1].line):
+        times = f" ({counts[key]} times)" if counts[key] > 1 else ""
+        lines.append(f"{path}:{finding.line}: {finding.message()}{times}")
+    return lines
 
 
 def _name_parts(path: Path) -> tuple[str, str, str]:

@@ -31,13 +31,11 @@ def article_page(
     translations = {plan.unit.text: entry.display for plan, entry in zip(plans, entries)}
     by_source = {plan.unit.text: entry for plan, entry in zip(plans, entries)}
     langs = {plan.unit.text: plan.lang for plan in plans}
-    source_labels, target_labels = render.labels(pair.source), render.labels(pair.target)
-    removed: dict[str, int] = {}
-    source_body, source_rows = document.render(None, source_labels, resolve)
+    target_labels = render.labels(pair.target)
+    source_body, source_rows, problems = _source(article, pair, resolve)
     target_body, target_rows = document.render(translations, target_labels, resolve)
     rows = []
-    for block, raw_source, raw_target in zip(document.blocks, source_rows, target_rows):
-        source_html = _clean(raw_source, block.line, removed)
+    for block, source_html, raw_target in zip(document.blocks, source_rows, target_rows):
         target_html = sanitize.clean(raw_target)
         lang = next(
             (langs[u] for u in block.units if langs.get(u) not in (None, COPY_LANGUAGE)),
@@ -56,7 +54,7 @@ def article_page(
                 number=block.number,
             )
         )
-    source_body, target_body = sanitize.clean(source_body), sanitize.clean(target_body)
+    target_body = sanitize.clean(target_body)
     page = render.ArticlePage(
         slug=article.slug,
         author=article.author,
@@ -78,18 +76,32 @@ def article_page(
         rows=tuple(rows),
         machine_translated=any(_shows_machine(e) for e in entries),
     )
+    return page, problems
+
+
+def removed_from_page(article: Article, pair: Pair) -> list[str]:
+    """What the sanitizer removes from the article's page, `file:line: what` (for `check`)."""
+    return _source(article, pair, None)[2]
+
+
+def _source(
+    article: Article, pair: Pair, resolve: Resolve | None
+) -> tuple[str, list[str], list[str]]:
+    """The source page's body and rows, sanitized, and what sanitizing removed (reported
+    at the first row that had it)."""
+    body, rows = article.document.render(None, render.labels(pair.source), resolve)
+    removed: dict[str, int] = {}
+    clean_rows = []
+    for block, html in zip(article.document.blocks, rows):
+        clean, gone = sanitize.clean_reporting(html)
+        clean_rows.append(clean)
+        for what in gone:
+            removed.setdefault(what, block.line)
     problems = [
         f"{article.path}:{line}: {what} removed from the page (not allowed)"
         for what, line in removed.items()
     ]
-    return page, problems
-
-
-def _clean(html: str, line: int, removed: dict[str, int]) -> str:
-    clean, gone = sanitize.clean_reporting(html)
-    for what in gone:
-        removed.setdefault(what, line)
-    return clean
+    return sanitize.clean(body), clean_rows, problems
 
 
 def _plain(entry: Entry | None, source: str) -> str:

@@ -309,5 +309,6 @@ def check(options: Options) -> Report:
             )
         )
         sources.local_images(article, options.content, report)
+        report.warnings.extend(assemble.removed_from_page(article, options.pair))
     _report_orphans(options, found, report)
     return report

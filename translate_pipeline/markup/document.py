@@ -241,8 +241,9 @@ def _inline_findings(tokens: Sequence[Token]) -> list[Finding]:
     found = []
     for token in tokens:
         for child in token.children or ():
-            if child.type == "generator_inline" and token.map:
-                found.append(Finding(token.map[0], child.meta["construct"], "dropped"))
+            action = child.meta.get("action") if child.type == "generator_inline" else ""
+            if action and token.map:
+                found.append(Finding(token.map[0], child.meta["construct"], action))
     return found
 
 

@@ -107,8 +107,9 @@ _TRANSPARENT = {
     "tabs", "tab", "tabitem", "tabpane", "columns", "column", "center", "section", "cards",
     "card", "cardgrid", "steps", "step", "grid", "row", "col", "group", "markdown", "raw",
     "block", "div", "span", "container", "wrapper", "blocks", "filetree", "codegroup",
-    "code-group", "badge", "include", "tabbedcontent",
+    "code-group", "badge", "include", "tabbedcontent", "lead",
 }  # fmt: skip
+_COMMENTS = {"comment", "comments", "todo-comment"}
 _LABELLED = {"tab", "tabitem", "card", "step", "tabpane"}
 _EMBEDS = {
     "youtube": "https://www.youtube.com/watch?v={id}",
@@ -120,6 +121,7 @@ _EMBEDS = {
     "mastodon": "{id}",
     "peertube": "{id}",
 }
+_EMBED_NAMES = {"youtube": "YouTube", "x": "X", "tweet": "X", "gist": "GitHub Gist"}
 _CALLOUT_KINDS = {
     "hinweis": "note", "achtung": "warning", "warnung": "warning", "notice": "note",
     "alert": "warning", "callout": "note", "hint": "tip", "tips": "tip", "message": "note",
@@ -186,7 +188,7 @@ def _embed_tokens(
     url = pattern.format(**values)
     if not re.match(r"https?://", url):
         return False
-    label = _first(named, "title") or f"{name.capitalize()}: {url}"
+    label = _first(named, "title") or f"{_EMBED_NAMES.get(name, name.capitalize())}: {url}"
     state.push("paragraph_open", "p", 1).map = [line, end]
     _inline(state, f"[{_escape_brackets(label)}](<{url}>)", line, end)
     state.push("paragraph_close", "p", -1)
@@ -290,7 +292,7 @@ def _single(
     construct: str,
 ) -> None:
     """A construct that stands alone (no closing tag) on lines start … end-1."""
-    lower = name.lower()
+    lower = name.lower().removesuffix("_simple")  # Blowfish's script-free embeds
     done = False
     if lower in _FIGURES or ("image" in lower and "src" in named):
         done = _figure_tokens(state, start, end, named)
@@ -382,12 +384,13 @@ def hugo_shortcode(state: StateBlock, start: int, end_line: int, silent: bool) -
         _report(state, start, construct, "converted")
         state.line = close + 1
         return True
-    if close >= 0:
+    if close >= 0 and name.lower() in _COMMENTS:  # a comment: never shown
+        state.push("generator_block", "", 0).map = [start, close + 1]
+    elif close >= 0:
         _paired(state, last, close, "", name, positional, named, construct)
-        state.line = close + 1
-        return True
-    _single(state, start, last + 1, name, positional, named, construct)
-    state.line = last + 1
+    else:
+        _single(state, start, last + 1, name, positional, named, construct)
+    state.line = (close if close >= 0 else last) + 1
     return True
 
 
@@ -607,9 +610,21 @@ def template_inline(state: StateInline, silent: bool) -> bool:
     if not silent:
         token = state.push("generator_inline", "", 0)
         token.content = match.group(0)
-        token.meta = {"construct": _construct(match.group(0))}
+        token.meta = {"construct": _construct(match.group(0)), "action": _inline_action(match)}
     state.pos = match.end()
     return True
+
+
+def _inline_action(match: re.Match[str]) -> str:
+    """How an inline tag is reported: `{% raw %}` only escapes (not reported), a closing
+    tag with its opening, a paired tag keeps the words between, anything else is left out."""
+    tag = match.group(0)
+    name = re.match(r"\{[{%][<%]?-?\s*(/?[\w-]+)", tag)
+    word = name.group(1).lower() if name else ""
+    if word in ("raw", "endraw") or word.startswith(("end", "/")) or tag.startswith("{:"):
+        return ""
+    closing = "{% end" + word if tag.startswith("{%") else "/" + word
+    return "unwrapped" if closing in match.string[match.end() :] else "dropped"
 
 
 def _construct(tag: str) -> str:
@@ -663,7 +678,13 @@ def resolve_targets(text: str) -> tuple[str, list[Finding]]:
             def target(match: re.Match[str], line_number: int = number) -> str:
                 return match.group(1) + _target(match.group(2), line_number, found)
 
-            lines[number] = _DESTINATION.sub(target, line)
+            line = lines[number] = _DESTINATION.sub(target, line)
+        if "{{" in line and line.lstrip()[:2] != "{{":
+
+            def readable(match: re.Match[str], line_number: int = number) -> str:
+                return _readable(match, line_number, found)
+
+            lines[number] = _READABLE.sub(readable, line)
     return "\n".join(lines), found
 
 
@@ -717,6 +738,34 @@ _RENDERED = {
     "generator_block": _tag(""),
     "generator_inline": _tag(""),
 }
+
+
+# A shortcode in running text whose parameters hold words a reader sees.
+_READABLE = re.compile(r"\{\{[<%]-?\s*([\w-]+)\s+([^{}]*?)\s*-?/?[>%]\}\}")
+_TEXT_KEYS = ("text", "title", "label", "caption", "name")
+_LINK_KEYS = ("href", "url", "link")
+_PAGE_KEYS = ("slug", "ref", "page", "path")
+
+
+def _readable(match: re.Match[str], line: int, found: list[Finding]) -> str:
+    """`{{< link slug="x" text="Auskunftsrecht" >}}` → `[Auskunftsrecht](tp-ref:x)`: the
+    words stay in the sentence (and are translated with it)."""
+    name = match.group(1)
+    if name in ("ref", "relref"):
+        return match.group(0)  # only meaningful as a link target
+    positional, named = parameters(match.group(2))
+    text = _first(named, *_TEXT_KEYS)
+    if not text:
+        return match.group(0)  # dropped (and reported) by the inline rule
+    found.append(Finding(line, f"{{{{< {name} >}}}}", "converted"))
+    url = _first(named, *_LINK_KEYS)
+    page = _first(named, *_PAGE_KEYS)
+    label = _escape_brackets(text)
+    if url:
+        return f"[{label}](<{url}>)"
+    if page:
+        return f"[{label}]({REF_SCHEME}{page})"
+    return label
 
 
 def generators_plugin(md: MarkdownIt) -> None:
