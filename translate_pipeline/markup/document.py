@@ -152,8 +152,8 @@ class Document:
                 )
                 _resolve_links(children, resolve)
                 out.append(token.copy(children=children))
-            elif token.type == "html_block" and translations and token.meta.get("runs"):
-                out.append(token.copy(content=_translate_runs(token, translations, self.env)))
+            elif token.type == "html_block" and token.meta.get("runs"):
+                out.append(token.copy(content=_render_runs(token, translations, self.env)))
             else:
                 out.append(token)
         return out
@@ -434,17 +434,19 @@ def _html_runs(tokens: list[Token]) -> None:
                 token.meta = {**token.meta, "runs": runs}
 
 
-def _translate_runs(token: Token, translations: Mapping[str, str], env: dict[str, Any]) -> str:
+def _render_runs(
+    token: Token, translations: Mapping[str, str] | None, env: dict[str, Any]
+) -> str:
+    """A raw HTML block with each text run rendered as the inline Markdown it is read as
+    (translated, when there are translations), so both languages show it alike and
+    `markdown="1"` blocks get the Markdown their authors meant."""
     html = token.content
     out, position = [], 0
     for start, end in token.meta["runs"]:
         out.append(html[position:start])
         unit = unit_text(html[start:end])
-        translated = translations.get(unit)
-        if translated is None or translated == unit:
-            out.append(html[start:end])
-        else:
-            out.append(parser().renderInline(translated, {**env, "footnotes": {}}))
+        text = translations.get(unit, unit) if translations else unit
+        out.append(parser().renderInline(text, {**env, "footnotes": {}}).strip())
         position = end
     out.append(html[position:])
     return "".join(out)
