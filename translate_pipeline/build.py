@@ -35,6 +35,7 @@ from translate_pipeline.machine import (
     journal_key,
     translate_waves,
 )
+from translate_pipeline.markup.generators import REF_SCHEME
 from translate_pipeline.memory import Memory
 from translate_pipeline.report import BuildError, Report
 from translate_pipeline.sources import Source
@@ -153,6 +154,12 @@ def build(
             resolve, resolved = _recording(links.resolver(source.path, options.content))
             page, removed = assemble.article_page(article, plans, entries, options.pair, resolve)
             report.warnings.extend(removed)
+            report.warnings.extend(
+                f"{source.path}: link to {href.removeprefix(REF_SCHEME)!r} matches no article "
+                "here; its text is shown without the link"
+                for href, target in resolved.items()
+                if target is None and href.startswith(REF_SCHEME)
+            )
             files = render.render_article(page, site)
             for src, data in sources.local_images(article, options.content, report).items():
                 for version in (*site.langs, site.bilingual):

@@ -11,9 +11,11 @@ cannot disagree about structure.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it.token import Token
 
@@ -225,6 +227,7 @@ def parse_document(body: str, first_line: int = 1, *, mdx: bool = False) -> Docu
     tokens = parser().parse(text, env)
     tokens = _normalize_callouts(tokens)
     _heading_ids(tokens, env)
+    _match_anchors(tokens)
     _html_runs(tokens)
     blocks = _rows(tokens, first_line)
     found = target_findings + generators.findings(env) + _inline_findings(tokens)
@@ -350,6 +353,26 @@ def _heading_ids(tokens: list[Token], env: dict[str, Any]) -> None:
         token.attrSet("id", identifier)
 
 
+def _match_anchors(tokens: list[Token]) -> None:
+    """An in-page link written for another generator's ids (`#Einleitung`, `#uber-uns`,
+    `#kubectl-mit-curl-auf-Windows-installieren`) points at the heading it means."""
+    ids = {str(t.attrGet("id")) for t in tokens if t.type == "heading_open" and t.attrGet("id")}
+    loose = {_loose(identifier): identifier for identifier in sorted(ids)}
+    for token in tokens:
+        for child in token.children or ():
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            if href.startswith("#") and href[1:] not in ids:
+                found = loose.get(_loose(href[1:]))
+                if found is not None:
+                    child.attrSet("href", "#" + found)
+
+
+def _loose(identifier: str) -> str:
+    """An id compared the way generators differ: case, accents, punctuation."""
+    text = unicodedata.normalize("NFKD", unquote(identifier)).encode("ascii", "ignore")
+    return re.sub(r"[^a-z0-9]", "", text.decode().lower())
+
+
 def slug(text: str) -> str:
     """GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens."""
     return _SLUG_DROP.sub("", text.strip().lower()).replace(" ", "-")
@@ -434,9 +457,7 @@ def _html_runs(tokens: list[Token]) -> None:
                 token.meta = {**token.meta, "runs": runs}
 
 
-def _render_runs(
-    token: Token, translations: Mapping[str, str] | None, env: dict[str, Any]
-) -> str:
+def _render_runs(token: Token, translations: Mapping[str, str] | None, env: dict[str, Any]) -> str:
     """A raw HTML block with each text run rendered as the inline Markdown it is read as
     (translated, when there are translations), so both languages show it alike and
     `markdown="1"` blocks get the Markdown their authors meant."""
