@@ -8,8 +8,9 @@ inline protection and the self-check alike:
   token it makes (`link_open`, `image`, `code_inline`, `footnote_ref`, autolinks, plugin
   tokens ...) carries its source text in ``token.meta["source"]``; `link_open` and `image`
   also get ``meta["form"]`` (``"inline"``, ``"full"``, ``"collapsed"``, ``"shortcut"``),
-  ``meta["label"]`` (the bracketed text as written) and ``meta["suffix"]`` (what follows the
-  brackets as written: ``(dest "title")``, ``[ref]``, ``[]`` or nothing).
+  ``meta["label"]`` (the bracketed text as written), ``meta["ref"]`` (the reference label
+  used, whitespace collapsed) and ``meta["suffix"]`` (what follows the brackets as written:
+  ``(dest "title")``, ``[ref]``, ``[]`` or nothing).
 * **Linear GFM autolinks.** mdit-py-plugins' `gfm_autolink` rules search all pending text
   with a regular expression at every ``:`` and copy the rest of the line at every ``:``,
   ``@`` and ``www.``, so a line such as ``a:a:a:…`` takes quadratic time (20,000 characters:
@@ -29,6 +30,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 SOURCE = "source"  # token.meta key: the construct as written
+_LAST_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.)*)\]\Z")
 
 InlineRule = Callable[[StateInline, bool], bool]
 
@@ -97,20 +99,27 @@ def _recording_link(rule: InlineRule, image: bool) -> InlineRule:
         state.pos = start
         label_end = state.md.helpers.parseLinkLabel(state, opening, not image)
         state.pos = end
+        label = state.src[opening + 1 : label_end]
         suffix = state.src[label_end + 1 : end]
-        if suffix.startswith("("):
-            form = "inline"
-        elif suffix == "[]":
-            form = "collapsed"
-        elif suffix.startswith("["):
-            form = "full"
-        else:
+        ref = label
+        # (When `(…)` does not parse as a destination, markdown-it falls back to a reference
+        # label further on: `[a](x[b]` is `[a][b]`. Such a suffix ends in "]", never in ")".)
+        if not suffix:
             form = "shortcut"
+        elif suffix.endswith(")"):
+            form = "inline"
+        elif suffix.endswith("[]"):
+            form = "collapsed"
+        else:
+            form = "full"
+            found = _LAST_LABEL.search(suffix)
+            ref = found.group(1) if found else suffix[1:-1]
         state.tokens[index].meta.update(
             {
                 SOURCE: state.src[start:end],
                 "form": form,
-                "label": state.src[opening + 1 : label_end],
+                "label": label,
+                "ref": " ".join(ref.split()),
                 "suffix": suffix,
             }
         )

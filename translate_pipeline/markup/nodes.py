@@ -117,7 +117,7 @@ def hoist(nodes: Sequence[Node]) -> list[Node]:
 
 # --- writing Markdown (CommonMark + GFM, as `commonmark.parser()` reads it) ---
 
-_ENTITY_AHEAD_RE = re.compile(r"#?[0-9A-Za-z]+;")
+_ENTITY_AHEAD_RE = re.compile(r"#?[0-9A-Za-z]+(?:;|$)")
 _PROTOCOL_BEFORE = ("http", "https", "mailto", "xmpp")  # GFM autolinks start at their ":"
 
 
@@ -143,8 +143,8 @@ def escape(text: str) -> str:
             out.append("_" if inside_word else "\\_")
         elif ch == "<" and not (i < last and text[i + 1].isspace()):
             out.append("&lt;")
-        elif ch == "&" and _ENTITY_AHEAD_RE.match(text, i + 1):
-            out.append("&amp;")
+        elif ch == "&" and (i == last or _ENTITY_AHEAD_RE.match(text, i + 1)):
+            out.append("&amp;")  # (at the end: the next piece might complete an entity)
         elif ch == "\xa0":
             out.append("&nbsp;")
         elif ch == "#" and (i == 0 or text[i - 1].isspace() or text[i - 1] == "#"):
@@ -290,6 +290,8 @@ def to_markdown(
             piece = piece[1:]
         if piece.startswith("[") and _unescaped_bang(out):
             out[-1] = out[-1][:-1] + "\\!"  # "!" + "[x](y)" would become an image
+        if piece.startswith("(") and out and out[-1].endswith("]"):
+            piece = "\\" + piece  # "[^1]" or "[ref]" + "(x)" would become a link
         if piece:
             out.append(piece)
     return "".join(out)
@@ -297,7 +299,7 @@ def to_markdown(
 
 def _keeps_space(glued: bool, neighbour: str | None) -> bool:
     """Whitespace just inside a marker is ours; it moves outside only to keep two words apart."""
-    return not glued and (neighbour is None or neighbour.isspace() or neighbour.isalnum())
+    return not glued and (neighbour is None or neighbour in BLANK or neighbour.isalnum())
 
 
 _DELIMITERS = {"em": "*", "strong": "**", "s": "~~"}
@@ -341,7 +343,14 @@ def _render_span(
 
 
 _ORDERED_MARKER = re.compile(r"\d{1,9}(?=[.)](?:[ \t]|$))")
-_BLOCK_MARKERS = ("!!!", "???", ":::")  # admonitions and containers
+_BLOCK_START = re.compile(
+    r"#{1,6}(?:[ \t]|$)"  # ATX heading
+    r"|>"  # block quote
+    r"|[-+](?:[ \t]|$)"  # bullet list item
+    r"|(?:-[ \t]*){3,}$|=+[ \t]*$"  # thematic break, setext underline
+    r"|!!!|\?\?\?|:::"  # admonition, container
+    r"|:(?:[ \t]|$)"  # definition
+)
 _LABEL_COLON = re.compile(r"\[(?:[^\[\]\\]|\\.)*\](?=:)")  # "[^1]:", "[x]:": definitions
 
 
@@ -349,8 +358,9 @@ def escape_line_start(md: str) -> str:
     """A unit may open a paragraph, so block syntax at its start must stay text: ATX
     headings, block quotes, list markers, thematic breaks and setext underlines, admonitions
     (`!!!`, `???`), containers (`:::`), definition-list `:`, and a footnote or link reference
-    definition (a `[^1]` or `[label]` link followed by `:` gets the colon as `&#58;`)."""
-    if md[:1] in ("#", ">", "+", "-", "=", ":") or md.startswith(_BLOCK_MARKERS):
+    definition (a `[^1]` or `[label]` link followed by `:` gets the colon as `&#58;`). Only
+    what would start a block is escaped (`-1 °C` is not a list item, `a@b.de` stays a link)."""
+    if _BLOCK_START.match(md):
         return "\\" + md
     m = _ORDERED_MARKER.match(md)
     if m:

@@ -89,11 +89,17 @@ def _written_labels(md_line: str) -> set[str]:
     return {label for m in _WRITTEN_LABELS.finditer(md_line) for label in m.groups() if label}
 
 
+def defined_labels(md_line: str, references: Collection[str] | None) -> Collection[str]:
+    """`references` are the link labels the article defines; None means unknown, and then
+    full and collapsed references count as defined (the shortcut form ``[Text]`` is more
+    often literal brackets)."""
+    return _written_labels(md_line) if references is None else references
+
+
 def environment(md_line: str, references: Collection[str] | None) -> dict[str, Any]:
-    """markdown-it's env for one unit: `references` are the link labels the article defines
-    (with placeholder targets); None means unknown, and then full and collapsed references
-    count as defined (the shortcut form ``[Text]`` is more often literal brackets)."""
-    labels = _written_labels(md_line) if references is None else references
+    """markdown-it's env for one unit: the labels defined (`defined_labels`) with
+    placeholder targets, and every footnote label."""
+    labels = defined_labels(md_line, references)
     return {
         "references": {
             normalizeReference(label): {"href": ref_href(label), "title": ""}
@@ -111,6 +117,7 @@ def _inline_tokens(md_line: str, env: dict[str, Any]) -> list[Token]:
 
 def parse_inline(md_line: str, references: Collection[str] | None = None) -> list[Node]:
     """The nodes of one line of inline Markdown (see the module docstring)."""
+    md_line = md_line.strip(BLANK)  # as in a paragraph (a final hard break is none)
     tokens = _inline_tokens(md_line, environment(md_line, references))
     return _Reader(tokens).nodes(0, False, None)
 
@@ -247,7 +254,7 @@ class _Reader:
         else:
             span = _reference_span("link", children, meta)
         if in_link or depth + 1 >= MAX_DEPTH or not children:
-            markdown = written or to_markdown([span])
+            markdown = _as_written(meta, span)
             return Atom("link", markdown, shown, f"link {span.href or span.ref}")
         return span
 
@@ -279,16 +286,22 @@ def _raw_destination(suffix: str) -> str:
     return found.str if found.ok else ""
 
 
+def _as_written(meta: dict[Any, Any], span: SpanNode) -> str:
+    """A link or image as in the source, unless its form relied on what followed it."""
+    written = str(meta.get(SOURCE, ""))
+    if not written or (span.ref is not None and span.ref_suffix != meta.get("suffix")):
+        return to_markdown([span])
+    return written
+
+
 def _reference_span(kind: str, children: Sequence[Node], meta: dict[Any, Any]) -> SpanNode:
-    suffix = str(meta.get("suffix", ""))
-    label = str(meta.get("label", ""))
-    ref = suffix[1:-1] if meta.get("form") == "full" else label
+    ref, suffix, form = str(meta.get("ref", "")), str(meta.get("suffix", "")), meta.get("form")
+    if form == "collapsed":
+        suffix = "[]"
+    elif form == "full" and not suffix.startswith("["):
+        suffix = f"[{ref}]"  # `[a](x[ref]`, which relies on what follows: as `[a][ref]`
     return SpanNode(
-        kind,
-        tuple(children),
-        ref=" ".join(ref.split()),
-        ref_suffix=suffix,
-        written=label,
+        kind, tuple(children), ref=ref, ref_suffix=suffix, written=str(meta.get("label", ""))
     )
 
 
@@ -327,7 +340,7 @@ def _image(token: Token) -> Node:
     else:
         span = _reference_span("image", children, meta)
     if not alt.strip(BLANK):
-        markdown = str(meta.get(SOURCE, "")) or to_markdown([span])
+        markdown = _as_written(meta, span)
         return Atom("image", markdown, "", f"image {span.href or span.ref}")
     return span
 
@@ -388,11 +401,12 @@ def render_inline(md_line: str, check: Collection[str] | None = None) -> str:
     every footnote reference counts as defined and renders as a stand-in element, so the
     self-check compares inline syntax, not footnote numbering."""
     md = parser()
+    md_line = md_line.strip(BLANK)
     if check is None:
-        return md.renderInline(md_line).strip()
+        return md.renderInline(md_line).strip(BLANK)
     env = environment(md_line, check)
     tokens = [_footnote_stand_in(t) for t in _inline_tokens(md_line, env)]
-    return _renderer().renderInline(tokens, md.options, env).strip()
+    return _renderer().renderInline(tokens, md.options, env).strip(BLANK)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from translate_pipeline.markup.nodes import (
+    BLANK,
     Atom,
     Node,
     SpanNode,
@@ -18,7 +19,7 @@ from translate_pipeline.markup.nodes import (
     nodes_text,
     to_markdown,
 )
-from translate_pipeline.markup.parse import parse_inline
+from translate_pipeline.markup.parse import defined_labels, parse_inline
 from translate_pipeline.markup.patterns import AUTOLINK, SENTENCE_END
 from translate_pipeline.markup.selfcheck import lone_paragraph
 
@@ -67,14 +68,15 @@ class Protected:
     markers: tuple[Marker, ...]
     titles: tuple[str, ...] = ()  # link/image titles, to be translated as separate units
     paragraph: bool = False  # the source on a line of its own is one paragraph (see restore)
+    references: tuple[str, ...] = ()  # the reference labels the source was read with
 
 
-def _ends_with_space(node: Node) -> bool:
-    return isinstance(node, Text) and node.text[-1:].isspace()
+def _ends_with_space(node: Node) -> bool:  # (a no-break space is content)
+    return isinstance(node, Text) and bool(node.text) and node.text[-1] in BLANK
 
 
 def _starts_with_space(node: Node) -> bool:
-    return isinstance(node, Text) and node.text[:1].isspace()
+    return isinstance(node, Text) and bool(node.text) and node.text[0] in BLANK
 
 
 def _fallback(span: SpanNode) -> str:
@@ -182,5 +184,9 @@ def _protect(md: str, references: frozenset[str] | None) -> Protected:
         sentence = bisect.bisect_left(ends, offset)  # sentence ends before the marker
         built.append(kind(sentence=sentence, **fields))  # type: ignore[operator]
     return Protected(
-        text=text, markers=tuple(built), titles=tuple(titles), paragraph=lone_paragraph(md)
+        text=text,
+        markers=tuple(built),
+        titles=tuple(titles),
+        paragraph=lone_paragraph(md),
+        references=tuple(sorted(defined_labels(md, references))),
     )

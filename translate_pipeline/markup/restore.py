@@ -359,13 +359,13 @@ def restore(
         accepted,
         inserts,
     )
-    references = {m.ref for m in markers if isinstance(m, Span) and m.ref is not None}
-    result = escape_line_start(to_markdown(tree))
+    references = set(protected.references)
+    references.update(m.ref for m in markers if isinstance(m, Span) and m.ref is not None)
+    result = escape_line_start(to_markdown(tree).strip(BLANK))
     if not renders_as(result, tree, references):
-        result = escape_line_start(to_markdown(tree, html_emphasis=True))
+        result = escape_line_start(to_markdown(tree, html_emphasis=True).strip(BLANK))
         if not renders_as(result, tree, references):
             problems.append("restored Markdown does not render exactly as intended")
-    result = result.strip(BLANK)
     if result and protected.paragraph and not lone_paragraph(result):
         problems.append("restored Markdown opens a block (no longer reads as a paragraph)")
     return Restored(markdown=result, ok=not problems, problems=problems, lost=tuple(lost))

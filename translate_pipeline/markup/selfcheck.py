@@ -70,7 +70,10 @@ def _expected_events(nodes: Sequence[Node], references: frozenset[str]) -> list[
         if isinstance(node, Text):
             events.append(("d", node.text))
         elif isinstance(node, Atom):
-            events.extend(_html_events(render_atom(node.markdown, references)))
+            # (a bare URL's explicit form renders as the link it is meant to be; alone, the
+            # bare form may not be one: "http://" is a link only with something after it)
+            written = node.explicit or node.markdown
+            events.extend(_html_events(render_atom(written, references)))
         elif node.kind in ("em", "strong", "s"):
             events.append(("s", node.kind, ()))
             events.extend(_expected_events(node.children, references))
