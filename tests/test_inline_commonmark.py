@@ -479,22 +479,22 @@ def _cost(line: str, translate: Callable[[str], str], runs: int) -> float:
     """Seconds for protect + restore, the best of `runs` (the garbage collector paused: its
     full collections scale with everything alive in the test process)."""
     best = float("inf")
-    for _ in range(runs):
-        _protect.cache_clear()
-        gc.collect()
-        gc.disable()
-        try:
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(runs):
+            _protect.cache_clear()
             start = time.perf_counter()
             protected = protect(line, ())
             restore(translate(protected.text), protected)
             best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
+    finally:
+        gc.enable()
     return best
 
 
 def _linear(line_of: Callable[[int], str], translate: Callable[[str], str]) -> None:
-    small = _cost(line_of(2_000), translate, 5)
+    small = _cost(line_of(2_000), translate, 3)
     large = _cost(line_of(20_000), translate, 2)
     assert large < 30 * small, (small, large)  # ten times the input: linear is ~10x
 

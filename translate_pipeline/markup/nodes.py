@@ -268,6 +268,7 @@ def to_markdown(
     delimiters), which decides whether a bare URL still links on its own. (In link text
     nothing links, and an explicit link would end the outer one: URLs stay bare there.)"""
     out: list[str] = []
+    content = False  # anything but spaces written yet
     for i, node in enumerate(nodes):
         if isinstance(node, SpanNode):
             left = _edge_char(nodes[i - 1] if i else None, last=True)
@@ -279,7 +280,7 @@ def to_markdown(
             piece = escape(node.text)
         elif node.explicit and not in_link:
             # (spaces at the start of a span's content go outside its delimiter)
-            previous = out[-1][-1:] if "".join(out).strip(" ") else before[-1:]
+            previous = out[-1][-1:] if content else before[-1:]
             bare = bare_autolink_holds(previous, node.markdown, _following(nodes, i, after))
             piece = node.markdown if bare else node.explicit
         else:
@@ -294,6 +295,7 @@ def to_markdown(
             piece = "\\" + piece  # "[^1]" or "[ref]" + "(x)" would become a link
         if piece:
             out.append(piece)
+            content = content or bool(piece.strip(" "))
     return "".join(out)
 
 

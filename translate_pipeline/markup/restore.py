@@ -23,6 +23,7 @@ from translate_pipeline.markup.nodes import (
     merge_texts,
     to_markdown,
 )
+from translate_pipeline.markup.parse import MAX_DEPTH
 from translate_pipeline.markup.patterns import FULL_MARK_GROUP, MARK, SENTENCE_END, mark_id
 from translate_pipeline.markup.protect import Marker, Placeholder, Protected, Span
 from translate_pipeline.markup.selfcheck import lone_paragraph, renders_as
@@ -106,7 +107,8 @@ class _Content:
 
 
 def _all_fit(candidates: dict[int, tuple[_Mark, _Mark]], kinds: dict[int, str]) -> bool:
-    """Whether all pairs together nest properly, no link in a link, nothing in alt text."""
+    """Whether all pairs together nest properly, no link in a link, nothing in alt text,
+    at most `MAX_DEPTH` deep."""
     ends = sorted(
         (mark.start, index, ident)
         for ident, pair in candidates.items()
@@ -123,6 +125,8 @@ def _all_fit(candidates: dict[int, tuple[_Mark, _Mark]], kinds: dict[int, str]) 
                 if links:
                     return False
                 links += 1
+            if len(stack) >= MAX_DEPTH:
+                return False
             stack.append(ident)
         elif not stack or stack.pop() != ident:
             return False
@@ -194,6 +198,7 @@ class _Accepted:
         self.index = {p: i for i, p in enumerate(sorted(positions))}
         size = len(self.index)
         self.depth = _MinTree(size)  # accepted pairs around each position
+        self.negated = _MinTree(size)  # the same, negated: its minimum is the deepest point
         self.opens = _Counts(size)
         self.within = {kind: _Counts(size) for kind in ("image", "link")}  # +1 open, -1 close
         self.kind_opens = {kind: _Counts(size) for kind in ("image", "link")}
@@ -203,6 +208,8 @@ class _Accepted:
         depth = self.depth.minimum(a, a + 1)
         if self.depth.minimum(b, b + 1) != depth or self.depth.minimum(a, b + 1) < depth:
             return False  # crosses an accepted pair
+        if depth >= MAX_DEPTH or self.deepest(a, b) >= MAX_DEPTH:
+            return False  # (the model nested spans the source had side by side)
         if self.within["image"].upto(a + 1) > 0:
             return False  # inside alt text
         if kind == "image" and self.opens.upto(b) - self.opens.upto(a + 1) > 0:
@@ -213,9 +220,13 @@ class _Accepted:
                 return False
         return True
 
+    def deepest(self, a: int, b: int) -> float:
+        return -self.negated.minimum(a, b + 1)
+
     def accept(self, kind: str, opening: int, closing: int) -> None:
         a, b = self.index[opening], self.index[closing]
         self.depth.update(a, b, 1)
+        self.negated.update(a, b, -1)
         self.opens.add(a, 1)
         if kind in self.within:
             self.within[kind].add(a, 1)
