@@ -155,9 +155,10 @@ def test_links_code_urls_and_mail_are_untouched_in_english(built: Path) -> None:
     english = body_of(built / "en/alles/index.html")
     assert "https://example.com/rede" in english.links
     page = (built / "en/alles/index.html").read_text("utf-8")
-    # Bare URLs and addresses are plain text in Python-Markdown; they pass unchanged.
+    # Bare URLs and addresses are links (GFM autolinks); they pass unchanged.
     assert "https://example.org/raw?a=1" in page.replace("&amp;", "&")
     assert "presse@example.de" in page
+    assert {"https://example.org/raw?a=1", "mailto:presse@example.de"} <= set(english.links)
     code = "".join(english.code)
     assert "pip install x" in code
     assert 'print("Der Präsident sagte nicht")' in code  # code block not translated
@@ -260,7 +261,7 @@ def test_inline_formatting_survives_translation(argos_packages_dir: Path) -> Non
     assert len(lines) >= 40
     engine = Engine(find_package("de", "en"))
     results = translate.translate_units(lines, glossary.Glossary(()), engine.translate)
-    kinds = ("<em>", "<strong>", "<a ", "<code>", "<img ", "<del>")
+    kinds = ("<em>", "<strong>", "<a ", "<code>", "<img ", "<s>")
     total = kept = 0
     for german, result in zip(lines, results):
         source_html = sanitize.clean(markup.to_html(german))

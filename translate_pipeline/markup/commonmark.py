@@ -27,6 +27,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
 from translate_pipeline.markup.generators import generators_plugin
+from translate_pipeline.markup.inline_rules import inline_rules_plugin
 
 CONTAINER = "container_callout"  # token type prefix of `:::` containers: `_open`, `_close`
 _CONTAINER_NAME = re.compile(r"^\s*\{?\s*[\w-]+")
@@ -46,4 +47,7 @@ def parser() -> MarkdownIt:
     md.use(container_plugin, name="callout", validate=_any_container)
     md.use(deflist_plugin)
     md.use(generators_plugin)
+    # Keep last: records how inline constructs were written (token.meta) and replaces the
+    # GFM autolink rules by linear-time ports; it wraps the inline rules registered so far.
+    md.use(inline_rules_plugin)
     return md

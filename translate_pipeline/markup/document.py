@@ -161,14 +161,28 @@ class Document:
         return out
 
     def _parse_inline(self, markdown: str, source: Sequence[Token]) -> list[Token]:
-        env = {**self.env, "footnotes": _footnote_copy(self.env)}
-        children: list[Token] = []
-        parser().inline.parse(markdown, parser(), env, children)
+        children = inline_children(markdown, {**self.env, "footnotes": _footnote_copy(self.env)})
         _keep_footnote_ids(children, source)
         return children
 
 
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.I)
+
+
+def inline_children(markdown: str, env: dict[str, Any]) -> list[Token]:
+    """A line of inline Markdown as an inline token's children, as a full parse makes them
+    (escaped characters joined into their text, as markdown-it's `text_join` does)."""
+    children: list[Token] = []
+    parser().inline.parse(markdown, parser(), env, children)
+    joined: list[Token] = []
+    for child in children:
+        if child.type == "text_special":
+            child = child.copy(type="text")
+        if child.type == "text" and joined and joined[-1].type == "text":
+            joined[-1] = joined[-1].copy(content=joined[-1].content + child.content)
+        else:
+            joined.append(child)
+    return joined
 
 
 def _footnote_copy(env: Mapping[str, Any]) -> dict[str, Any]:
@@ -322,8 +336,7 @@ def _callout_params(token: Token) -> tuple[str, str, bool, bool]:
 
 
 def _inline_token(content: str, line_map: list[int] | None) -> Token:
-    children: list[Token] = []
-    parser().inline.parse(content, parser(), {}, children)
+    children = inline_children(content, {})
     return Token("inline", "", 0, content=content, map=line_map, children=children)
 
 
@@ -342,8 +355,7 @@ def _heading_ids(tokens: list[Token], env: dict[str, Any]) -> None:
             found = re.search(r"#([\w:.-]+)", attrs.group(1))
             explicit = found.group(1) if found else None
             inline.content = inline.content[: attrs.start()]
-            inline.children = []
-            parser().inline.parse(inline.content, parser(), env, inline.children)
+            inline.children = inline_children(inline.content, env)
         base = explicit or slug(_plain(inline.children or [])) or "abschnitt"
         identifier = base
         if base in used and not explicit:

@@ -6,10 +6,14 @@ Parsing (``parse``) turns a line into nodes; ``protect`` turns nodes into model 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+from translate_pipeline.markup.commonmark import parser
+from translate_pipeline.markup.inline_rules import SOURCE
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,10 @@ class Atom:
     markdown: str
     text: str
     label: str
+    # For a bare GFM autolink (`https://…`, `www.…`, `name@example.org`): Markdown that is the
+    # same link wherever it lands. `markdown` (the source) is used where GFM still reads it
+    # as exactly this link, this otherwise (after a letter, before more text, ...).
+    explicit: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,64 +58,10 @@ class Tag:
 Node = Text | Atom | SpanNode
 
 
-def code_markdown(code: str) -> str:
-    if not code:
-        return "` `"  # Python-Markdown strips the space, leaving an empty code element
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if code.startswith("`") or code.endswith("`") else ""
-    return f"{fence}{pad}{code}{pad}{fence}"
-
-
 def nodes_text(nodes: Sequence[Node]) -> str:
     return "".join(
         nodes_text(node.children) if isinstance(node, SpanNode) else node.text for node in nodes
     )
-
-
-def _is_element(node: Node) -> bool:
-    """Whether attr_list can attach a directly following ``{...}`` to it."""
-    if isinstance(node, SpanNode):
-        return node.kind != "html"
-    if not isinstance(node, Atom):
-        return False
-    return node.kind in ("code", "link", "image", "footnote") or (
-        node.kind == "email" and node.markdown.startswith("<")
-    )
-
-
-def _attribute_place(nodes: Sequence[Node], index: int, top: bool) -> bool:
-    after_element = index > 0 and _is_element(nodes[index - 1])
-    return after_element or (top and index == len(nodes) - 1)
-
-
-def attribute_lists(nodes: Sequence[Node], top: bool) -> list[Node]:
-    """Braces right after an element or closing a heading are attribute lists, invisible and
-    droppable; any others are text a reader sees, so they become literals."""
-    out: list[Node] = []
-    for i, node in enumerate(nodes):
-        if isinstance(node, SpanNode):
-            node = replace(node, children=tuple(attribute_lists(node.children, False)))
-        elif isinstance(node, Atom) and node.kind == "attributes":
-            if not _attribute_place(nodes, i, top):
-                node = Atom("literal", escape(node.text), node.text, f"literal {node.text!r}")
-        out.append(node)
-    return out
-
-
-def misplaced_attributes(nodes: Sequence[Node], top: bool, problems: list[str]) -> list[Node]:
-    """Drop attribute lists the model moved away from their element: they would show as text."""
-    out: list[Node] = []
-    for i, node in enumerate(nodes):
-        if isinstance(node, SpanNode):
-            children = misplaced_attributes(node.children, False, problems)
-            node = replace(node, children=tuple(children))
-        elif isinstance(node, Atom) and node.kind == "attributes":
-            if not _attribute_place(nodes, i, top):
-                problems.append(f"{node.label} no longer follows its element; dropped")
-                continue
-        out.append(node)
-    return merge_texts(out)
 
 
 def merge_texts(nodes: Sequence[Node]) -> list[Node]:
@@ -161,27 +115,44 @@ def hoist(nodes: Sequence[Node]) -> list[Node]:
     return merge_texts(out)
 
 
-# --- writing Markdown ---
+# --- writing Markdown (CommonMark + GFM, as `commonmark.parser()` reads it) ---
 
-_ENTITY_AHEAD_RE = re.compile(r"#?[0-9A-Za-z]+;")
+_ENTITY_AHEAD_RE = re.compile(r"#?[0-9A-Za-z]+(?:;|$)")
+_PROTOCOL_BEFORE = ("http", "https", "mailto", "xmpp")  # GFM autolinks start at their ":"
 
 
 def escape(text: str) -> str:
-    """Backslash/entity-escape what Python-Markdown would read as inline syntax."""
+    """Markdown that CommonMark (with GFM) reads back as exactly `text`.
+
+    A backslash before ASCII punctuation is always a plain character in CommonMark, so every
+    character that could start inline syntax gets one: emphasis and strikethrough delimiters,
+    brackets (links, images, footnotes), backticks, `|` (table cells), `{` (template tags),
+    `#` that could close a heading, and the characters at which GFM autolinks start (`:`
+    after `http`/`https`/`mailto`/`xmpp`, the `.` of `www.`, `@`). `_` inside a word never
+    delimits emphasis and stays bare; `<` and `&` become entities where they could start a
+    tag, an autolink or an entity; a no-break space becomes `&nbsp;` (a raw one counts as
+    whitespace next to `*`, which a reader cannot see).
+    """
     out = []
     last = len(text) - 1
     for i, ch in enumerate(text):
-        if ch in "\\`*[]{|":
+        if ch in "\\`*[]{|~@":
             out.append("\\" + ch)
         elif ch == "_":
             inside_word = 0 < i < last and text[i - 1].isalnum() and text[i + 1].isalnum()
             out.append("_" if inside_word else "\\_")
         elif ch == "<" and not (i < last and text[i + 1].isspace()):
             out.append("&lt;")
-        elif ch == "&" and _ENTITY_AHEAD_RE.match(text, i + 1):
-            out.append("&amp;")
+        elif ch == "&" and (i == last or _ENTITY_AHEAD_RE.match(text, i + 1)):
+            out.append("&amp;")  # (at the end: the next piece might complete an entity)
         elif ch == "\xa0":
-            out.append("&nbsp;")  # a raw one counts as whitespace next to "*" delimiters
+            out.append("&nbsp;")
+        elif ch == "#" and (i == 0 or text[i - 1].isspace() or text[i - 1] == "#"):
+            out.append("\\#")
+        elif (ch == ":" and text.endswith(_PROTOCOL_BEFORE, 0, i)) or (
+            ch == "." and text.endswith("www", 0, i)
+        ):
+            out.append("\\" + ch)
         else:
             out.append(ch)
     return "".join(out)
@@ -197,37 +168,52 @@ def unescape(md: str) -> str:
     return _ESCAPED.sub(lambda m: m.group(1) or html.unescape(m.group(0)), md)
 
 
+def code_markdown(code: str) -> str:
+    """A code span showing `code`. CommonMark strips one space from each end when both ends
+    have one, so such code gets one more; code cannot be empty (`` ` ` `` shows a space)."""
+    if not code:
+        return "` `"
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * (longest + 1)
+    pad = (
+        code.startswith("`")
+        or code.endswith("`")
+        or (code.startswith(" ") and code.endswith(" ") and bool(code.strip(" ")))
+    )
+    space = " " if pad else ""
+    return f"{fence}{space}{code}{space}{fence}"
+
+
+def _escape_with(text: str, special: str) -> str:
+    return "".join("\\" + ch if ch in special else ch for ch in text)
+
+
 def escape_title(title: str) -> str:
-    out = title.replace("\\", "\\\\").replace("`", "\\`")
-    return re.sub(r"&(?=#?[0-9A-Za-z]+;)", "&amp;", out)
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+    """A link title in double quotes; backslash escapes and entities work inside it."""
+    return re.sub(r"&(?=#?[0-9A-Za-z]+;)", r"\\&", _escape_with(title, '\\"'))
 
 
 def destination(href: str, title: str | None) -> str:
-    dest = href.replace("\\", "\\\\").replace("`", "\\`")
-    angle = not dest or bool(re.search(r"[\s\"'<>]", dest)) or not _balanced(dest)
-    if angle and "<" not in dest and ">" not in dest:
-        dest = f"<{dest}>"
+    """``(href "title")``: bare when `href` has no space or control character and its
+    parentheses need no angle brackets, else ``<href>``; backslashes escape the rest."""
+    plain = href and not re.search(r"[\x00-\x20\x7f]", href) and not href.startswith("<")
+    if plain:
+        dest = _escape_with(href, "\\()")
+    else:
+        dest = "<" + _escape_with(href, "\\<>") + ">"
+    dest = re.sub(r"&(?=#?[0-9A-Za-z]+;)", r"\\&", dest)
     if title is not None:
-        quote = "'" if angle and '"' in title and "'" not in title else '"'
-        dest += f" {quote}{escape_title(title)}{quote}"
+        dest += f' "{escape_title(title)}"'
     return f"({dest})"
 
 
-def _join(out: str, piece: str) -> str:
-    if out.endswith(" ") and piece.startswith(" "):
-        piece = piece[1:]
-    if piece.startswith("[") and out.endswith("!") and not out.endswith("\\!"):
-        out = out[:-1] + "\\!"  # "!" + "[x](y)" would become an image
-    return out + piece
+def _unescaped_bang(out: list[str]) -> bool:
+    """Whether the Markdown written so far ends in a "!" that is not escaped."""
+    if not out or not out[-1].endswith("!"):
+        return False
+    text = out[-1][:-1]
+    backslashes = len(text) - len(text.rstrip("\\"))
+    return backslashes % 2 == 0
 
 
 def _edge_char(node: Node | None, last: bool) -> str | None:
@@ -239,58 +225,149 @@ def _edge_char(node: Node | None, last: bool) -> str | None:
     return "a"
 
 
-def to_markdown(nodes: Sequence[Node], html_emphasis: bool = False, in_alt: bool = False) -> str:
-    out = ""
+_SPACE_OR_TAG = re.compile(r"[ \t\r\n<]")
+_OPAQUE = "x"  # stands for Markdown a bare URL might run into: a letter, never trimmed off
+_FOLLOWING_LIMIT = 200
+
+
+def _following(nodes: Sequence[Node], index: int, after: str) -> str:
+    """The Markdown behind ``nodes[index]`` up to the next space or tag: as far as a GFM
+    autolink could reach. Anything but text counts as a letter (the URL would run on)."""
+    seen = ""
+    for node in nodes[index + 1 :]:
+        if not isinstance(node, Text):
+            return seen + _OPAQUE
+        written = escape(re.sub(r"[ \t\r\n]+", " ", node.text))
+        m = _SPACE_OR_TAG.search(written)
+        if m is not None:
+            return seen + written[: m.start()]
+        seen += written
+        if len(seen) > _FOLLOWING_LIMIT:
+            return seen + _OPAQUE
+    return seen + after
+
+
+@functools.lru_cache(maxsize=1024)
+def bare_autolink_holds(before: str, markdown: str, after: str) -> bool:
+    """Whether GFM reads `markdown` between `before` and `after` as exactly the autolink it
+    is on its own (it does not after a letter, and it swallows letters behind it)."""
+    tokens = parser().parseInline(before + markdown + after, {})
+    links = [t for t in (tokens[0].children or []) if t.type == "link_open" and t.info == "auto"]
+    return len(links) == 1 and links[0].meta.get(SOURCE) == markdown
+
+
+def to_markdown(
+    nodes: Sequence[Node],
+    html_emphasis: bool = False,
+    in_alt: bool = False,
+    before: str = "",
+    after: str = "",
+    in_link: bool = False,
+) -> str:
+    """Markdown for `nodes`; `before`/`after` is the Markdown around them (a span's
+    delimiters), which decides whether a bare URL still links on its own. (In link text
+    nothing links, and an explicit link would end the outer one: URLs stay bare there.)"""
+    out: list[str] = []
+    content = False  # anything but spaces written yet
     for i, node in enumerate(nodes):
         if isinstance(node, SpanNode):
-            before = _edge_char(nodes[i - 1] if i else None, last=True)
-            after = _edge_char(nodes[i + 1] if i + 1 < len(nodes) else None, last=False)
-            piece = _render_span(node, html_emphasis, before, after)
+            left = _edge_char(nodes[i - 1] if i else None, last=True)
+            right = _edge_char(nodes[i + 1] if i + 1 < len(nodes) else None, last=False)
+            piece = _render_span(node, html_emphasis, left, right, in_link)
         elif isinstance(node, Text):
             piece = escape(re.sub(r"[ \t\r\n]+", " ", node.text))
+        elif in_alt:
+            piece = escape(node.text)
+        elif node.explicit and not in_link:
+            # (spaces at the start of a span's content go outside its delimiter)
+            previous = out[-1][-1:] if content else before[-1:]
+            bare = bare_autolink_holds(previous, node.markdown, _following(nodes, i, after))
+            piece = node.markdown if bare else node.explicit
         else:
-            piece = escape(node.text) if in_alt else node.markdown
-        out = _join(out, piece)
-    return out
+            piece = node.markdown
+        if not piece:
+            continue
+        if out and out[-1].endswith(" ") and piece.startswith(" "):
+            piece = piece[1:]
+        if piece.startswith("[") and _unescaped_bang(out):
+            out[-1] = out[-1][:-1] + "\\!"  # "!" + "[x](y)" would become an image
+        if piece.startswith("(") and out and out[-1].endswith("]"):
+            piece = "\\" + piece  # "[^1]" or "[ref]" + "(x)" would become a link
+        if piece:
+            out.append(piece)
+            content = content or bool(piece.strip(" "))
+    return "".join(out)
 
 
 def _keeps_space(glued: bool, neighbour: str | None) -> bool:
     """Whitespace just inside a marker is ours; it moves outside only to keep two words apart."""
-    return not glued and (neighbour is None or neighbour.isspace() or neighbour.isalnum())
+    return not glued and (neighbour is None or neighbour in BLANK or neighbour.isalnum())
 
 
-def _render_span(node: SpanNode, html_emphasis: bool, before: str | None, after: str | None) -> str:
-    inner = to_markdown(node.children, html_emphasis, node.kind == "image")
+_DELIMITERS = {"em": "*", "strong": "**", "s": "~~"}
+
+
+def _render_span(
+    node: SpanNode, html_emphasis: bool, before: str | None, after: str | None, in_link: bool
+) -> str:
+    if node.kind in _DELIMITERS:
+        opening = f"<{node.kind}>" if html_emphasis else _DELIMITERS[node.kind]
+        closing = f"</{node.kind}>" if html_emphasis else _DELIMITERS[node.kind]
+    elif node.kind in ("link", "image"):
+        opening, closing = "[", "]"
+    else:
+        opening, closing = node.opening, node.closing
+    inner = to_markdown(
+        node.children,
+        html_emphasis,
+        node.kind == "image",
+        opening,
+        closing,
+        in_link or node.kind == "link",
+    )
     core = inner.strip(" ")
     lead = " " if inner.startswith(" ") and _keeps_space(node.glued_before, before) else ""
     trail = " " if inner.endswith(" ") and _keeps_space(node.glued_after, after) else ""
-    if node.kind in ("em", "strong"):
-        if html_emphasis:
-            wrapped = f"<{node.kind}>{core}</{node.kind}>"
-        else:
-            stars = "*" if node.kind == "em" else "**"
-            wrapped = f"{stars}{core}{stars}"
-    elif node.kind in ("link", "image"):
+    if node.kind in ("link", "image"):
         bang = "!" if node.kind == "image" else ""
         if node.ref is None:
             target = node.destination or destination(node.href, node.title)
         elif node.untranslated:
-            # as written: "[Wort][]" / "[Wort]" need the exact words as id, and an undefined
-            # reference shows its source text
+            # as written: "[Wort][]" / "[Wort]" need the exact words as label, and an
+            # undefined reference shows its source text
             core, target = node.written, node.ref_suffix
         else:
             target = f"[{node.ref}]"
         wrapped = f"{bang}[{core}]{target}"
     else:
-        wrapped = f"{node.opening}{core}{node.closing}"
+        wrapped = f"{opening}{core}{closing}"
     return lead + wrapped + trail
 
 
+_ORDERED_MARKER = re.compile(r"\d{1,9}(?=[.)](?:[ \t]|$))")
+_BLOCK_START = re.compile(
+    r"#{1,6}(?:[ \t]|$)"  # ATX heading
+    r"|>"  # block quote
+    r"|[-+](?:[ \t]|$)"  # bullet list item
+    r"|(?:-[ \t]*){3,}$|=+[ \t]*$"  # thematic break, setext underline
+    r"|!!!|\?\?\?|:::"  # admonition, container
+    r"|:(?:[ \t]|$)"  # definition
+)
+_LABEL_COLON = re.compile(r"\[(?:[^\[\]\\]|\\.)*\](?=:)")  # "[^1]:", "[x]:": definitions
+
+
 def escape_line_start(md: str) -> str:
-    """A unit may open a paragraph, so block syntax at its start must stay text."""
-    if md[:1] in ("#", ">", "+", "-"):
+    """A unit may open a paragraph, so block syntax at its start must stay text: ATX
+    headings, block quotes, list markers, thematic breaks and setext underlines, admonitions
+    (`!!!`, `???`), containers (`:::`), definition-list `:`, and a footnote or link reference
+    definition (a `[^1]` or `[label]` link followed by `:` gets the colon as `&#58;`). Only
+    what would start a block is escaped (`-1 °C` is not a list item, `a@b.de` stays a link)."""
+    if _BLOCK_START.match(md):
         return "\\" + md
-    m = re.match(r"\d+(?=[.)](?:\s|$))", md)
+    m = _ORDERED_MARKER.match(md)
     if m:
         return md[: m.end()] + "\\" + md[m.end() :]
+    m = _LABEL_COLON.match(md)
+    if m:
+        return md[: m.end()] + "&#58;" + md[m.end() + 1 :]
     return md

@@ -1,18 +1,45 @@
-"""Python-Markdown, configured once for parsing and rendering, and its inline parse as nodes."""
+"""One line of inline Markdown as nodes, read by the shared parser (`commonmark.parser()`).
+
+Token → node:
+
+* ``text`` (entities and backslash escapes already resolved by markdown-it's ``text_join``)
+  → `Text`, with marker look-alikes, URLs and e-mail addresses that stayed text cut out
+  as literal/url/email `Atom`\\ s; ``softbreak`` → a space;
+* ``hardbreak`` → `Atom("html", "<br />")`: a hard break written as raw HTML renders the
+  same and, unlike trailing spaces or a backslash before a line end, survives in one line;
+* ``em``/``strong``/``s`` (GFM strikethrough) → `SpanNode`; beyond `MAX_DEPTH` nested spans
+  their tags become raw-HTML atoms (``<em>`` …), which render the same;
+* ``code_inline`` → code `Atom` (the source as written);
+* ``link_open … link_close`` → link `SpanNode` (href, title, reference form, destination as
+  written), or an `Atom` holding the source for links whose text is their URL, links
+  nested in link text, empty links and links beyond `MAX_DEPTH`;
+* autolinks → `Atom`: ``<https://…>`` (kind link) and ``<a@b.de>`` (email) as written;
+  GFM's bare ``https://…``/``www.…`` (url) and ``a@b.de`` (email) with an explicit form
+  for places where GFM would no longer read them as that link (`Atom.explicit`);
+* ``image`` → image `SpanNode` whose children are the alt text (an `Atom` when it is empty);
+* ``html_inline`` → paired tags become ``html`` `SpanNode`\\ s (`_pair_tags`), others `Atom`\\ s;
+* ``footnote_ref`` → footnote `Atom` ``[^label]``; any other token (plugins) → an `Atom`
+  holding its source.
+
+How a link was written (inline, full, collapsed or shortcut reference) comes from
+``token.meta``, recorded by `inline_rules`.
+"""
 
 from __future__ import annotations
 
 import functools
-import html
 import re
-import xml.etree.ElementTree as etree
-from collections.abc import Collection, Sequence
-from dataclasses import replace
+from collections.abc import Collection, Iterator, Sequence
 from html.parser import HTMLParser
+from typing import Any
 
-import markdown
-from markdown import inlinepatterns, util
+from markdown_it.common.utils import escapeHtml, normalizeReference
+from markdown_it.helpers import parseLinkDestination
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
 
+from translate_pipeline.markup.commonmark import parser
+from translate_pipeline.markup.inline_rules import SOURCE
 from translate_pipeline.markup.nodes import (
     BLANK,
     Atom,
@@ -20,216 +47,110 @@ from translate_pipeline.markup.nodes import (
     SpanNode,
     Tag,
     Text,
-    attribute_lists,
     code_markdown,
+    destination,
     escape,
     nodes_text,
     to_markdown,
 )
 from translate_pipeline.markup.patterns import EMAIL, MARK, URL, VOID_TAGS
 
-EXTENSIONS = ("extra", "sane_lists")
-EXTENSION_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
+MAX_DEPTH = 20  # nesting of spans in one line (markdown-it's own limit for links)
 
-_REF_ATTR = "data-tp-ref"
-_REF_SUFFIX_ATTR = "data-tp-suffix"
-_DEST_ATTR = "data-tp-destination"
-_WRITTEN_ATTR = "data-tp-written"
-RAW_TAG = "tp-raw"
+REF_SCHEME = "tp-ref:"
 
-_STASH_RE = re.compile(re.escape(util.STX) + r"wzxhzdk:(\d+)" + re.escape(util.ETX))
-_ESCAPED_RE = re.compile(re.escape(util.STX) + r"(\d+)" + re.escape(util.ETX))
-_ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
-AUTOLINK = re.compile(r"(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*")
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^<>]*?(/?)>\Z")
+_SPANS = {"em_open": "em", "strong_open": "strong", "s_open": "s"}
+_CLOSES = frozenset({"em_close", "strong_close", "s_close"})
 
 
-def _markdown() -> markdown.Markdown:
-    return markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=EXTENSION_CONFIGS)
+def ref_href(label: str) -> str:
+    """The placeholder target of a reference link while checking: its normalised label."""
+    return REF_SCHEME + normalizeReference(label)
 
 
-class FootnoteReference(inlinepatterns.InlineProcessor):
-    """Keep ``[^id]`` verbatim: its definition lives elsewhere in the article."""
+class _EveryLabel(dict[str, int]):
+    """Footnote labels as the footnote rule looks them up: all defined, since a unit never
+    holds the definitions (an undefined ``[^x]`` stays as written either way)."""
 
-    def handleMatch(  # noqa: N802 - Python-Markdown API
-        self, m: re.Match[str], data: str
-    ) -> tuple[etree.Element, int, int]:
-        raw = self.unescape(m.group(0))
-        el = etree.Element(RAW_TAG)
-        el.set("md", _source_form(raw))
-        el.text = util.AtomicString(_resolve_escapes(raw))  # what an enclosing alt text shows
-        return el, m.start(0), m.end(0)
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
 
 
-class _Reference(inlinepatterns.ReferenceInlineProcessor):
-    """Recognise reference links without knowing the article's definitions.
-
-    Full and collapsed forms are taken as links always; the shortcut form ``[text]`` only for
-    ids in ``known`` because in prose it is more often literal brackets.
-    """
-
-    image = False
-
-    def __init__(self, pattern: str, md: markdown.Markdown, known: frozenset[str] | None):
-        super().__init__(pattern, md)
-        self.known = known
-
-    def handleMatch(  # noqa: N802 - Python-Markdown API
-        self, m: re.Match[str], data: str
-    ) -> tuple[etree.Element | None, int | None, int | None]:
-        text, index, handled = self.getText(data, m.end(0))
-        if not handled:
-            return None, None, None
-        ref, end, handled = self.evalId(data, index, text)
-        if not handled or ref is None:
-            return None, None, None
-        ref = self.NEWLINE_CLEANUP_RE.sub(" ", ref)
-        if self.known is not None and ref not in self.known:
-            return None, m.start(0), end
-        suffix = data[index:end].strip()
-        written = suffix[1:-1] if len(suffix) > 2 else _source(text, self.md)
-        if self.image:
-            el = etree.Element("img")
-            el.set("alt", self.unescape(text))
-        else:
-            el = etree.Element("a")
-            el.text = text
-        el.set(_REF_ATTR, " ".join(written.split()))
-        el.set(_REF_SUFFIX_ATTR, suffix)
-        el.set(_WRITTEN_ATTR, _source(text, self.md))
-        return el, m.start(0), end
+_FULL_LABEL = r"(?<=\])\[((?:[^\[\]\\]|\\.)+)\]"
+_COLLAPSED_LABEL = r"\[((?:[^\[\]\\]|\\.)+)\](?=\[\])"
+_WRITTEN_LABELS = re.compile(f"{_FULL_LABEL}|{_COLLAPSED_LABEL}")
 
 
-class _ImageReference(_Reference):
-    image = True
+def _written_labels(md_line: str) -> set[str]:
+    """Labels of ``[Text][label]`` and ``[Text][]``: links when the definitions are unknown."""
+    return {label for m in _WRITTEN_LABELS.finditer(md_line) for label in m.groups() if label}
 
 
-class _ShortReference(_Reference):
-    def evalId(  # noqa: N802 - Python-Markdown API
-        self, data: str, index: int, text: str
-    ) -> tuple[str, int, bool]:
-        return text.lower(), index, True
+def defined_labels(md_line: str, references: Collection[str] | None) -> Collection[str]:
+    """`references` are the link labels the article defines; None means unknown, and then
+    full and collapsed references count as defined (the shortcut form ``[Text]`` is more
+    often literal brackets)."""
+    return _written_labels(md_line) if references is None else references
 
 
-class _ShortImageReference(_ShortReference):
-    image = True
+def environment(md_line: str, references: Collection[str] | None) -> dict[str, Any]:
+    """markdown-it's env for one unit: the labels defined (`defined_labels`) with
+    placeholder targets, and every footnote label."""
+    labels = defined_labels(md_line, references)
+    return {
+        "references": {
+            normalizeReference(label): {"href": ref_href(label), "title": ""}
+            for label in labels
+            if label.strip()
+        },
+        "footnotes": {"refs": _EveryLabel(), "list": {}},
+    }
 
 
-def _source(text: str, md: markdown.Markdown) -> str:
-    """Markdown as written for a stretch of partly processed inline text."""
-    stash = md.treeprocessors["inline"].stashed_nodes
-
-    def written(m: re.Match[str]) -> str:
-        value = stash.get(m.group(1))
-        if isinstance(value, etree.Element):
-            return to_markdown([_element(value, md, False)])
-        return str(value)
-
-    return _source_form(util.INLINE_PLACEHOLDER_RE.sub(written, text))
+def _inline_tokens(md_line: str, env: dict[str, Any]) -> list[Token]:
+    tokens = parser().parseInline(md_line, env)
+    return list(tokens[0].children or []) if tokens else []
 
 
-def _stash_text(text: str, md: markdown.Markdown) -> str:
-    """Reader-visible text for placeholders Python-Markdown leaves in attributes (nested alt)."""
-    stash = md.treeprocessors["inline"].stashed_nodes
-
-    def shown(m: re.Match[str]) -> str:
-        value = stash.get(m.group(1))
-        if isinstance(value, etree.Element):
-            return _stash_text("".join(value.itertext()), md)
-        return str(value)
-
-    return util.INLINE_PLACEHOLDER_RE.sub(shown, text)
+def parse_inline(md_line: str, references: Collection[str] | None = None) -> list[Node]:
+    """The nodes of one line of inline Markdown (see the module docstring)."""
+    md_line = md_line.strip(BLANK)  # as in a paragraph (a final hard break is none)
+    tokens = _inline_tokens(md_line, environment(md_line, references))
+    return _Reader(tokens).nodes(0, False, None)
 
 
-class _RawHtml(inlinepatterns.HtmlInlineProcessor):
-    """Stash inline HTML as written: Markdown inside a tag (``<a title="`x`">``) stays source."""
-
-    def handleMatch(  # noqa: N802 - Python-Markdown API
-        self, m: re.Match[str], data: str
-    ) -> tuple[str, int, int]:
-        return self.md.htmlStash.store(_source(m.group(1), self.md)), m.start(0), m.end(0)
-
-
-class _Link(inlinepatterns.LinkInlineProcessor):
-    """Remember the destination as written, so URLs come out byte for byte unchanged."""
-
-    def handleMatch(  # noqa: N802 - Python-Markdown API
-        self, m: re.Match[str], data: str
-    ) -> tuple[etree.Element | None, int | None, int | None]:
-        el, start, end = super().handleMatch(m, data)
-        if el is not None and end is not None:
-            _, index, _ = self.getText(data, m.end(0))
-            if data[end - 1 : end] == ")":  # not when closed by the end of the line
-                el.set(_DEST_ATTR, _source(data[index:end], self.md))
-        return el, start, end
-
-
-class _Image(_Link, inlinepatterns.ImageInlineProcessor):
-    pass
-
-
-# Not "![^x](…)" or "[^x](…)": undefined, those are an image or a link.
-FOOTNOTE_REFERENCE = r"(?<!!)\[\^([^\]\[]+)\](?!\()"
-
-
-def _protect_markdown(references: Collection[str]) -> markdown.Markdown:
-    md = _markdown()
-    known = frozenset(" ".join(r.split()).lower() for r in references)
-    patterns = md.inlinePatterns
-    patterns.register(FootnoteReference(FOOTNOTE_REFERENCE, md), "footnote", 175)
-    patterns.register(_Reference(inlinepatterns.REFERENCE_RE, md, None), "reference", 170)
-    patterns.register(_Link(inlinepatterns.LINK_RE, md), "link", 160)
-    patterns.register(_Image(inlinepatterns.IMAGE_LINK_RE, md), "image_link", 150)
-    patterns.register(_RawHtml(inlinepatterns.HTML_RE, md), "html", 90)
-    patterns.register(
-        _ImageReference(inlinepatterns.IMAGE_REFERENCE_RE, md, None), "image_reference", 140
-    )
-    patterns.register(
-        _ShortReference(inlinepatterns.REFERENCE_RE, md, known), "short_reference", 130
-    )
-    patterns.register(
-        _ShortImageReference(inlinepatterns.IMAGE_REFERENCE_RE, md, known), "short_image_ref", 125
-    )
-    return md
-
-
-def _inline_tree(md: markdown.Markdown, line: str) -> etree.Element:
-    """Run only the inline stage, so the line is parsed exactly as a paragraph's text would be."""
-    root = etree.Element("div")
-    p = etree.SubElement(root, "p")
-    p.text = line
-    md.treeprocessors["inline"].run(root)
-    return p
-
+# --- text ---------------------------------------------------------------------------------
 
 _TEXT_ATOM_RE = re.compile(
-    f"(?P<mark>{MARK.pattern})|(?P<url>{URL.pattern})|(?P<email>{EMAIL.pattern})",
-    re.IGNORECASE,
+    f"(?P<mark>{MARK.pattern})|(?P<url>{URL.pattern})|(?P<email>{EMAIL.pattern})", re.IGNORECASE
 )
-_BRACES_RE = re.compile(r"\{[^}\n]*\}")
 _TRAILING_PUNCT = ".,;:!?'\"»«“”‘’"
 
 
-def _resolve_escapes(text: str) -> str:
-    return _ESCAPED_RE.sub(lambda m: chr(int(m.group(1))), text.replace(util.AMP_SUBSTITUTE, "&"))
-
-
-def _source_form(text: str) -> str:
-    """Markdown that reproduces ``text`` as written: escaped characters get their backslash."""
-    return _ESCAPED_RE.sub(lambda m: "\\" + chr(int(m.group(1))), text)
-
-
 def _trim_url(url: str) -> str:
-    while url and (
-        url[-1] in _TRAILING_PUNCT
-        or (url[-1] == ")" and url.count("(") < url.count(")"))
-        or (url[-1] == "]" and url.count("[") < url.count("]"))
-    ):
-        url = url[:-1]
-    return url
+    """A URL found in text, without the punctuation that ends the sentence around it."""
+    opened, closed = url.count("("), url.count(")")
+    brackets_open, brackets_closed = url.count("["), url.count("]")
+    end = len(url)
+    while end:
+        ch = url[end - 1]
+        if ch in _TRAILING_PUNCT:
+            pass
+        elif ch == ")" and opened < closed:
+            closed -= 1
+        elif ch == "]" and brackets_open < brackets_closed:
+            brackets_closed -= 1
+        else:
+            break
+        end -= 1
+    return url[:end]
 
 
 def textify(text: str) -> list[Node]:
+    """Text with what the model must not see cut out: marker look-alikes, URLs, addresses."""
     nodes: list[Node] = []
     pos = 0
     for m in _TEXT_ATOM_RE.finditer(text):
@@ -252,57 +173,184 @@ def textify(text: str) -> list[Node]:
     return nodes
 
 
-def _split_stash(text: str, md: markdown.Markdown) -> list[str | Tag]:
-    """Replace Python-Markdown's raw-HTML placeholders: entities become text, tags stay tags."""
-    out: list[str | Tag] = []
-    pos = 0
-    for m in _STASH_RE.finditer(text):
-        out.append(text[pos : m.start()])
-        raw = str(md.htmlStash.rawHtmlBlocks[int(m.group(1))])
-        out.append(html.unescape(raw) if _ENTITY_RE.fullmatch(raw) else Tag(raw))
-        pos = m.end()
-    out.append(text[pos:])
-    return out
+# --- tokens to nodes ----------------------------------------------------------------------
 
 
-def _segment(raw: str, md: markdown.Markdown) -> list[str | Tag | Node]:
-    """Cut attribute lists out first, before escapes and entities turn into braces."""
-    out: list[str | Tag | Node] = []
-    pos = 0
-    for m in _BRACES_RE.finditer(raw):
-        out.extend(_split_stash(raw[pos : m.start()], md))
-        braces = _STASH_RE.sub(
-            lambda s: str(md.htmlStash.rawHtmlBlocks[int(s.group(1))]), m.group(0)
-        )
-        written, shown = _source_form(braces), html.unescape(_resolve_escapes(braces))
-        out.append(Atom("attributes", written, shown, f"attribute list {written}"))
-        pos = m.end()
-    out.extend(_split_stash(raw[pos:], md))
-    return out
+class _Reader:
+    """Walks a flat inline token list once, building the node tree."""
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def nodes(self, depth: int, in_link: bool, until: str | None) -> list[Node]:
+        """Nodes up to the token type `until` (a span's close), consuming it."""
+        items: list[str | Tag | Node] = []
+        flattened = 0  # spans opened beyond MAX_DEPTH, written as raw tags
+        tokens = self.tokens
+        while self.i < len(tokens):
+            token = tokens[self.i]
+            kind = token.type
+            self.i += 1
+            if kind == until and flattened == 0:
+                break
+            if kind in ("text", "text_special"):
+                items.append(token.content)
+            elif kind == "softbreak":
+                items.append(" ")
+            elif kind == "hardbreak":  # spaced, so the model sees words apart
+                items.extend((" ", Atom("html", "<br />", "", "line break"), " "))
+            elif kind == "code_inline":
+                code = token.content
+                written = token.meta.get(SOURCE) or code_markdown(code)
+                items.append(Atom("code", written, code, f"code `{code}`"))
+            elif kind in _SPANS:
+                if depth + 1 >= MAX_DEPTH:
+                    flattened += 1
+                    items.append(_raw_html_atom(f"<{token.tag}>"))
+                else:
+                    close = kind[: -len("_open")] + "_close"
+                    children = self.nodes(depth + 1, in_link, close)
+                    items.append(SpanNode(_SPANS[kind], tuple(children)))
+            elif kind in _CLOSES:
+                flattened = max(0, flattened - 1)
+                items.append(_raw_html_atom(f"</{token.tag}>"))
+            elif kind == "link_open":
+                items.append(self.link(token, depth, in_link))
+            elif kind == "image":
+                items.append(_image(token))
+            elif kind == "html_inline":
+                items.append(Tag(token.content))
+            elif kind == "footnote_ref":
+                written = token.meta.get(SOURCE) or f"[^{token.meta.get('label', '')}]"
+                items.append(Atom("footnote", written, written, f"footnote reference {written}"))
+            else:
+                written = token.meta.get(SOURCE) or escape(token.content)
+                items.append(Atom(kind, written, "", f"{kind} {written}"))
+        return _pair_tags(list(_texts(items)), depth)
+
+    def link(self, token: Token, depth: int, in_link: bool) -> Node:
+        meta = token.meta
+        written = str(meta.get(SOURCE, ""))
+        children = self.nodes(min(depth + 1, MAX_DEPTH), True, "link_close")
+        shown = nodes_text(children)
+        href = str(token.attrs.get("href", ""))
+        if token.info == "auto":
+            return _autolink(href, written, shown)
+        form = meta.get("form", "inline")
+        suffix = str(meta.get("suffix", ""))
+        title = token.attrs.get("title")
+        if form == "inline":
+            raw = _raw_destination(suffix)
+            if (
+                title is None
+                and shown == raw
+                and not any(isinstance(c, SpanNode) for c in children)
+            ):
+                return Atom("link", written, shown, f"link {raw}")
+            span = SpanNode(
+                "link", tuple(children), href=raw, title=_title(title), destination=suffix
+            )
+        else:
+            span = _reference_span("link", children, meta)
+        if in_link or depth + 1 >= MAX_DEPTH or not children:
+            markdown = _as_written(meta, span)
+            return Atom("link", markdown, shown, f"link {span.href or span.ref}")
+        return span
 
 
-def _walk(el: etree.Element, md: markdown.Markdown, in_link: bool) -> list[Node]:
-    tokens: list[str | Tag | Node] = []
-    if el.text:
-        tokens.extend(_segment(el.text, md))
-    for child in el:
-        tokens.append(_element(child, md, in_link))
-        if child.tail:
-            tokens.extend(_segment(child.tail, md))
-    merged: list[Tag | Node] = []
-    pending = ""
-    for tok in tokens:
-        if isinstance(tok, str):
-            pending += tok
+def _texts(items: Sequence[str | Tag | Node]) -> Iterator[Tag | Node]:
+    pending: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            pending.append(item)
             continue
-        merged.extend(textify(_resolve_escapes(pending)))
-        pending = ""
-        merged.append(tok)
-    merged.extend(textify(_resolve_escapes(pending)))
-    return _pair_tags(merged)
+        if pending:
+            yield from textify("".join(pending))
+            pending = []
+        yield item
+    if pending:
+        yield from textify("".join(pending))
 
 
-def _pair_tags(tokens: list[Tag | Node]) -> list[Node]:
+def _title(title: str | float | None) -> str | None:
+    return None if title is None else str(title)
+
+
+def _raw_destination(suffix: str) -> str:
+    """The destination of ``(dest "title")`` as markdown-it reads it, before normalising."""
+    pos = 1
+    while pos < len(suffix) and suffix[pos] in " \t\n":
+        pos += 1
+    found = parseLinkDestination(suffix, pos, len(suffix))
+    return found.str if found.ok else ""
+
+
+def _as_written(meta: dict[Any, Any], span: SpanNode) -> str:
+    """A link or image as in the source, unless its form relied on what followed it."""
+    written = str(meta.get(SOURCE, ""))
+    if not written or (span.ref is not None and span.ref_suffix != meta.get("suffix")):
+        return to_markdown([span])
+    return written
+
+
+def _reference_span(kind: str, children: Sequence[Node], meta: dict[Any, Any]) -> SpanNode:
+    ref, suffix, form = str(meta.get("ref", "")), str(meta.get("suffix", "")), meta.get("form")
+    if form == "collapsed":
+        suffix = "[]"
+    elif form == "full" and not suffix.startswith("["):
+        suffix = f"[{ref}]"  # `[a](x[ref]`, which relies on what follows: as `[a][ref]`
+    return SpanNode(
+        kind, tuple(children), ref=ref, ref_suffix=suffix, written=str(meta.get("label", ""))
+    )
+
+
+def _autolink(href: str, written: str, shown: str) -> Atom:
+    email = href.lower().startswith(("mailto:", "xmpp:"))
+    if written.startswith("<"):  # <https://…>, <a@b.de>: the same anywhere
+        kind = "email" if email else "link"
+        return Atom(kind, written, shown, f"{'e-mail' if email else 'link'} {shown}")
+    explicit = f"[{escape(shown)}]{destination(href, None)}"
+    if email:
+        return Atom("email", written, shown, f"e-mail {shown}", explicit)
+    return Atom("url", written, shown, f"URL {shown}", explicit)
+
+
+def _renderer() -> RendererHTML:
+    renderer = parser().renderer
+    assert isinstance(renderer, RendererHTML)
+    return renderer
+
+
+def _image(token: Token) -> Node:
+    alt = _renderer().renderInlineAsText(token.children or [], parser().options, {})
+    alt = alt.replace("\n", " ")
+    meta = token.meta
+    title = token.attrs.get("title")
+    children = tuple(textify(alt))
+    if meta.get("form", "inline") == "inline":
+        suffix = str(meta.get("suffix", ""))
+        span = SpanNode(
+            "image",
+            children,
+            href=_raw_destination(suffix),
+            title=_title(title),
+            destination=suffix,
+        )
+    else:
+        span = _reference_span("image", children, meta)
+    if not alt.strip(BLANK):
+        markdown = _as_written(meta, span)
+        return Atom("image", markdown, "", f"image {span.href or span.ref}")
+    return span
+
+
+# --- inline HTML --------------------------------------------------------------------------
+
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^<>]*?(/?)>\Z")
+
+
+def _pair_tags(tokens: list[Tag | Node], depth: int) -> list[Node]:
     """Turn ``<sup>…</sup>``-style raw HTML pairs into spans so the words inside get translated."""
     out: list[Tag | Node] = []
     stack: list[tuple[str, int]] = []
@@ -324,7 +372,7 @@ def _pair_tags(tokens: list[Tag | Node]) -> list[Node]:
                 out[start:] = [SpanNode("html", children, opening=opening.raw, closing=tok.raw)]
             else:
                 out.append(_raw_html_atom(tok.raw))
-        elif m.group(3) or name in VOID_TAGS:
+        elif m.group(3) or name in VOID_TAGS or depth + len(stack) + 1 >= MAX_DEPTH:
             out.append(_raw_html_atom(tok.raw))
         else:
             stack.append((name, len(out)))
@@ -340,149 +388,38 @@ def _raw_html_atom(raw: str) -> Atom:
     return Atom("html", raw, "", f"HTML {raw}")
 
 
-def _element(el: etree.Element, md: markdown.Markdown, in_link: bool) -> Node:
-    tag = el.tag
-    if tag in ("em", "strong"):
-        return SpanNode(tag, tuple(_walk(el, md, in_link)))
-    if tag == "code":
-        code = html.unescape(el.text or "")
-        return Atom("code", code_markdown(code), code, f"code `{code}`")
-    if tag == RAW_TAG:
-        raw = el.get("md", "")
-        return Atom("footnote", raw, el.text or "", f"footnote reference {raw}")
-    if tag == "a":
-        return _link(el, md, in_link)
-    if tag == "img":
-        return _image(el, md)
-    if tag == "br":
-        return Atom("html", "<br />", "", "line break")
-    raw = etree.tostring(el, encoding="unicode")
-    return Atom("html", raw, "".join(el.itertext()), f"HTML <{tag}>")
-
-
-def _attribute_text(value: str, md: markdown.Markdown) -> str:
-    value = _stash_text(value, md)
-    value = _STASH_RE.sub(lambda m: str(md.htmlStash.rawHtmlBlocks[int(m.group(1))]), value)
-    return html.unescape(_resolve_escapes(value))
-
-
-def _decode_entity(m: re.Match[str]) -> str:
-    """Like html.unescape, but keeps control characters (Python-Markdown's escape markers)."""
-    ref = m.group(0)
-    return chr(int(ref[2:-1])) if ref[1] == "#" else html.unescape(ref)
-
-
-def _link(el: etree.Element, md: markdown.Markdown, in_link: bool) -> Node:
-    ref = el.get(_REF_ATTR)
-    raw_href = el.get("href", "")
-    if util.AMP_SUBSTITUTE in raw_href:  # automail: Python-Markdown obfuscates the address
-        encoded = "".join(el.itertext()).replace(util.AMP_SUBSTITUTE, "&")
-        address = _resolve_escapes(re.sub(r"&#?\w+;", _decode_entity, encoded))
-        return Atom("email", f"<{address}>", address, f"e-mail {address}")
-    href = _resolve_escapes(raw_href)
-    title = el.get("title")
-    children = tuple(_walk(el, md, True))
-    span = SpanNode(
-        "link",
-        children,
-        href=href,
-        title=None if title is None else _attribute_text(title, md),
-        ref=ref,
-        ref_suffix=el.get(_REF_SUFFIX_ATTR, ""),
-        written=el.get(_WRITTEN_ATTR, ""),
-        destination=el.get(_DEST_ATTR, ""),
-    )
-    shown = "".join(el.itertext())
-    if (
-        ref is None
-        and len(el) == 0
-        and title is None
-        and shown == raw_href
-        and not span.destination
-    ):
-        markdown_text = f"<{href}>" if AUTOLINK.fullmatch(href) else to_markdown([span])
-        return Atom("link", markdown_text, html.unescape(href), f"link {href}")
-    if in_link or not children:
-        return Atom("link", to_markdown([span]), nodes_text(children), f"link {href or ref}")
-    return span
-
-
-def _image(el: etree.Element, md: markdown.Markdown) -> Node:
-    alt = _attribute_text(el.get("alt", ""), md)
-    title = el.get("title")
-    span = SpanNode(
-        "image",
-        tuple(textify(alt)),
-        href=_resolve_escapes(el.get("src", "")),
-        title=None if title is None else _attribute_text(title, md),
-        ref=el.get(_REF_ATTR),
-        ref_suffix=el.get(_REF_SUFFIX_ATTR, ""),
-        written=el.get(_WRITTEN_ATTR, ""),
-        destination=el.get(_DEST_ATTR, ""),
-    )
-    if not alt.strip(BLANK):
-        return Atom(
-            "image", to_markdown([replace(span, children=())]), "", f"image {span.href or span.ref}"
-        )
-    return span
-
-
-@functools.lru_cache(maxsize=16)
-def _shared_protect_markdown(references: frozenset[str]) -> markdown.Markdown:
-    """Building a Markdown instance costs far more than parsing one line with it."""
-    return _protect_markdown(references)
-
-
-@functools.lru_cache(maxsize=1)
-def shared_markdown() -> markdown.Markdown:
-    return _markdown()
-
-
-def parse_inline(md_line: str, references: Collection[str] = ()) -> list[Node]:
-    md = _shared_protect_markdown(frozenset(references))
-    md.reset()
-    return attribute_lists(_walk(_inline_tree(md, md_line.replace("\n", " ")), md, False), True)
+# --- rendering ----------------------------------------------------------------------------
 
 
 def to_html(markdown_text: str) -> str:
-    """Render a whole article; sanitized because articles may carry arbitrary inline HTML."""
-    return shared_markdown().reset().convert(markdown_text)
-
-
-def ref_href(ref: str) -> str:
-    return "tp-ref:" + ref.lower()
-
-
-@functools.lru_cache(maxsize=1)
-def checking_markdown() -> markdown.Markdown:
-    """The self-check's instance: footnote references stay raw."""
-    md = _markdown()
-    md.inlinePatterns.register(FootnoteReference(FOOTNOTE_REFERENCE, md), "footnote", 175)
-    return md
+    """Render a whole article (unsanitized: articles may carry arbitrary inline HTML)."""
+    return parser().render(markdown_text)
 
 
 def render_inline(md_line: str, check: Collection[str] | None = None) -> str:
-    """Render as paragraph text.  With ``check`` (reference ids to treat as defined) only the
-    inline stage runs and footnote references stay raw: the self-check compares inline syntax,
-    not attribute lists or abbreviations that act across neighbours."""
-    md = (shared_markdown() if check is None else checking_markdown()).reset()
-    processors = list(md.treeprocessors)
-    if check is not None:
-        for ref in check:
-            md.references[ref.lower()] = (ref_href(ref), None)
-        processors = [md.treeprocessors["inline"], md.treeprocessors["unescape"]]
-    root = etree.Element("div")
-    p = etree.SubElement(root, "p")
-    p.text = md_line
-    for processor in processors:
-        new_root = processor.run(root)
-        if new_root is not None:
-            root = new_root
-    out = md.serializer(p).strip()
-    out = out[len("<p>") : -len("</p>")] if out.startswith("<p>") else ""
-    for processor in md.postprocessors:
-        out = processor.run(out)
-    return out.strip()
+    """Render as paragraph text. With `check` (the reference labels to treat as defined)
+    every footnote reference counts as defined and renders as a stand-in element, so the
+    self-check compares inline syntax, not footnote numbering."""
+    md = parser()
+    md_line = md_line.strip(BLANK)
+    if check is None:
+        return md.renderInline(md_line).strip(BLANK)
+    env = environment(md_line, check)
+    tokens = [_footnote_stand_in(t) for t in _inline_tokens(md_line, env)]
+    return _renderer().renderInline(tokens, md.options, env).strip(BLANK)
+
+
+@functools.lru_cache(maxsize=4096)
+def render_atom(markdown: str, check: frozenset[str]) -> str:
+    """`render_inline` for an atom on its own: the self-check renders the same ones often."""
+    return render_inline(markdown, check)
+
+
+def _footnote_stand_in(token: Token) -> Token:
+    if token.type != "footnote_ref":
+        return token
+    label = escapeHtml(str(token.meta.get("label", "")))
+    return Token("html_inline", "", 0, content=f'<sup data-footnote="{label}"></sup>')
 
 
 class _Collector(HTMLParser):
@@ -495,13 +432,28 @@ class _Collector(HTMLParser):
             self.images.append(src)
 
 
-def _collect(html_text: str) -> _Collector:
+def _html_images(raw: str) -> list[str]:
     collector = _Collector()
-    collector.feed(html_text)
+    collector.feed(raw)
     collector.close()
-    return collector
+    return collector.images
+
+
+def _walk_images(tokens: Sequence[Token]) -> Iterator[str]:
+    for token in tokens:
+        if token.type == "image":
+            meta = token.meta
+            if meta.get("form", "inline") == "inline" and meta.get("suffix"):
+                yield _raw_destination(str(meta["suffix"]))
+            else:
+                yield parser().normalizeLinkText(str(token.attrs.get("src", "")))
+        elif token.type in ("html_inline", "html_block") and "<img" in token.content.lower():
+            yield from _html_images(token.content)
+        if token.children:
+            yield from _walk_images(token.children)
 
 
 def images(markdown_text: str) -> list[str]:
-    """The `src` of every image a Markdown document shows, references resolved, in order."""
-    return _collect(to_html(markdown_text)).images
+    """The `src` of every image a Markdown document shows, as written (references resolved),
+    in order, raw ``<img>`` tags included."""
+    return [src for src in _walk_images(parser().parse(markdown_text, {})) if src]

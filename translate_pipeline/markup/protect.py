@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
-import html
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from translate_pipeline.markup.nodes import (
+    BLANK,
     Atom,
     Node,
     SpanNode,
@@ -18,27 +19,29 @@ from translate_pipeline.markup.nodes import (
     nodes_text,
     to_markdown,
 )
-from translate_pipeline.markup.parse import AUTOLINK, parse_inline
-from translate_pipeline.markup.patterns import SENTENCE_END
+from translate_pipeline.markup.parse import defined_labels, parse_inline
+from translate_pipeline.markup.patterns import AUTOLINK, SENTENCE_END
+from translate_pipeline.markup.selfcheck import lone_paragraph
 
 
 @dataclass(frozen=True)
 class Placeholder:
     """Something the model must never see; ``<id/>`` stands for it in ``Protected.text``."""
 
-    kind: str  # code, url, email, link, image, footnote, html, literal or attributes
+    kind: str  # code, url, email, link, image, footnote, html, literal (or a plugin's token)
     markdown: str  # re-inserted verbatim
     text: str  # what a reader sees (used inside image alt text)
     label: str  # human description for problem reports
     sentence: int  # sentence of ``Protected.text`` it sits in: where to re-insert it if lost
     container: int = 0  # id of the span it sits in, 0 for top level
+    explicit: str = ""  # a bare URL's Markdown for places where GFM would not link it
 
 
 @dataclass(frozen=True)
 class Span:
     """A formatting span; ``<id> ... </id>`` wraps its (translatable) content."""
 
-    kind: str  # "em", "strong", "link", "image" or "html"
+    kind: str  # "em", "strong", "s" (strikethrough), "link", "image" or "html"
     label: str
     sentence: int
     href: str = ""  # link target / image source, exactly as parsed (entities kept)
@@ -64,14 +67,16 @@ class Protected:
     text: str
     markers: tuple[Marker, ...]
     titles: tuple[str, ...] = ()  # link/image titles, to be translated as separate units
+    paragraph: bool = False  # the source on a line of its own is one paragraph (see restore)
+    references: tuple[str, ...] = ()  # the reference labels the source was read with
 
 
-def _ends_with_space(node: Node) -> bool:
-    return isinstance(node, Text) and node.text[-1:].isspace()
+def _ends_with_space(node: Node) -> bool:  # (a no-break space is content)
+    return isinstance(node, Text) and bool(node.text) and node.text[-1] in BLANK
 
 
 def _starts_with_space(node: Node) -> bool:
-    return isinstance(node, Text) and node.text[:1].isspace()
+    return isinstance(node, Text) and bool(node.text) and node.text[0] in BLANK
 
 
 def _fallback(span: SpanNode) -> str:
@@ -81,9 +86,9 @@ def _fallback(span: SpanNode) -> str:
         return ""
     if span.ref is not None:
         return f"[{escape(span.ref)}][{span.ref}]"
-    if AUTOLINK.fullmatch(span.href):
+    if AUTOLINK.fullmatch(f"<{span.href}>"):
         return f"<{span.href}>"
-    return f"[{escape(html.unescape(span.href))}]{span.destination or destination(span.href, None)}"
+    return f"[{escape(span.href)}]{span.destination or destination(span.href, None)}"
 
 
 def _span_label(span: SpanNode) -> str:
@@ -94,19 +99,22 @@ def _span_label(span: SpanNode) -> str:
     return f"{span.kind} {words!r}" + (f" -> {target}" if target else "")
 
 
-def protect(md: str, references: Collection[str] = ()) -> Protected:
+def protect(md: str, references: Collection[str] | None = None) -> Protected:
     """Hide everything but translatable words behind markers the model copies.
 
-    ``md`` is one line of inline Markdown.  ``references`` are the link reference ids defined in
-    the article; only with them can a shortcut reference ``[Text]`` survive translation.
-    Planning, glossary matching and translation all need a unit's protected form: it is
-    parsed once and shared (``Protected`` is immutable).
+    ``md`` is one line of inline Markdown (soft line breaks may be spaces or newlines).
+    ``references`` are the link reference labels the article defines, as markdown-it reads
+    them (``[Text][label]``, ``[Text][]``, ``[Text]`` are links only for defined labels).
+    None means unknown: full and collapsed references then count as defined, shortcuts as
+    text. Footnote references ``[^x]`` are always kept as they are. Planning, glossary
+    matching and translation all need a unit's protected form: it is parsed once and shared
+    (``Protected`` is immutable).
     """
-    return _protect(md, frozenset(references))
+    return _protect(md, None if references is None else frozenset(references))
 
 
 @functools.lru_cache(maxsize=4096)
-def _protect(md: str, references: frozenset[str]) -> Protected:
+def _protect(md: str, references: frozenset[str] | None) -> Protected:
     parts: list[str] = []
     length = 0
     offsets: list[int] = []
@@ -136,6 +144,7 @@ def _protect(md: str, references: frozenset[str]) -> Protected:
                         "text": node.text,
                         "label": node.label,
                         "container": container,
+                        "explicit": node.explicit,
                     }
                 )
                 put(f"<{ident}/>")
@@ -172,6 +181,12 @@ def _protect(md: str, references: frozenset[str]) -> Protected:
     built: list[Marker] = []
     for fields, offset in zip(markers, offsets):
         kind = fields.pop("type")
-        sentence = sum(1 for end in ends if end < offset)
+        sentence = bisect.bisect_left(ends, offset)  # sentence ends before the marker
         built.append(kind(sentence=sentence, **fields))  # type: ignore[operator]
-    return Protected(text=text, markers=tuple(built), titles=tuple(titles))
+    return Protected(
+        text=text,
+        markers=tuple(built),
+        titles=tuple(titles),
+        paragraph=lone_paragraph(md),
+        references=tuple(sorted(defined_labels(md, references))),
+    )

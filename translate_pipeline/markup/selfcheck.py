@@ -1,13 +1,17 @@
-"""Does restored Markdown render exactly as the node tree we meant?"""
+"""Does restored Markdown render exactly as the node tree we meant?
+
+Both sides are markdown-it's HTML (`parse.render_inline`, the shared parser), compared as
+events of an HTML parser with whitespace in text and attributes collapsed.
+"""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Collection, Sequence
 from html.parser import HTMLParser
 
+from translate_pipeline.markup.commonmark import parser
 from translate_pipeline.markup.nodes import Atom, Node, Text, nodes_text
-from translate_pipeline.markup.parse import ref_href, render_inline
+from translate_pipeline.markup.parse import ref_href, render_atom, render_inline
 
 _Event = tuple
 
@@ -60,27 +64,33 @@ def _normalize(events: Sequence[_Event]) -> list[_Event]:
     return out
 
 
-def _expected_events(nodes: Sequence[Node]) -> list[_Event]:
+def _expected_events(nodes: Sequence[Node], references: frozenset[str]) -> list[_Event]:
     events: list[_Event] = []
     for node in nodes:
         if isinstance(node, Text):
             events.append(("d", node.text))
         elif isinstance(node, Atom):
-            events.extend(_html_events(render_inline(node.markdown, check=())))
-        elif node.kind in ("em", "strong"):
+            # (a bare URL's explicit form renders as the link it is meant to be; alone, the
+            # bare form may not be one: "http://" is a link only with something after it)
+            written = node.explicit or node.markdown
+            events.extend(_html_events(render_atom(written, references)))
+        elif node.kind in ("em", "strong", "s"):
             events.append(("s", node.kind, ()))
-            events.extend(_expected_events(node.children))
+            events.extend(_expected_events(node.children, references))
             events.append(("e", node.kind))
         elif node.kind == "html":
             events.extend(_html_events(node.opening))
-            events.extend(_expected_events(node.children))
+            events.extend(_expected_events(node.children, references))
             events.extend(_html_events(node.closing))
         else:
-            target = html.unescape(ref_href(node.ref) if node.ref is not None else node.href)
-            attrs = [("title", node.title)] if node.title is not None else []
+            target = (
+                ref_href(node.ref) if node.ref is not None else parser().normalizeLink(node.href)
+            )
+            # (markdown-it leaves out an empty title)
+            attrs = [("title", node.title)] if node.title else []
             if node.kind == "link":
                 events.append(("s", "a", _norm_attrs([("href", target), *attrs])))
-                events.extend(_expected_events(node.children))
+                events.extend(_expected_events(node.children, references))
                 events.append(("e", "a"))
             else:
                 alt = nodes_text(node.children)
@@ -90,5 +100,17 @@ def _expected_events(nodes: Sequence[Node]) -> list[_Event]:
 
 
 def renders_as(md_line: str, nodes: Sequence[Node], references: Collection[str]) -> bool:
+    """Whether `md_line`, with `references` defined, renders as `nodes` are meant to."""
     actual = _html_events(render_inline(md_line, check=references))
-    return _normalize(actual) == _normalize(_expected_events(nodes))
+    return _normalize(actual) == _normalize(_expected_events(nodes, frozenset(references)))
+
+
+def lone_paragraph(md: str) -> bool:
+    """Whether `md` on a line of its own is one paragraph holding exactly it, not a heading,
+    list item, quote, definition, raw HTML block ... (block syntax the inline check cannot
+    see)."""
+    tokens = parser().parse(md, {})
+    types = [t.type for t in tokens]
+    return (
+        types == ["paragraph_open", "inline", "paragraph_close"] and tokens[1].content == md.strip()
+    )
