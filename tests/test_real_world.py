@@ -118,7 +118,8 @@ class _Structure(HTMLParser):
             href = a.get("href", "")
             if href.startswith("#"):
                 self.anchors.add(href[1:])
-            if not href.startswith("#fn") and "footnote-backref" not in classes:
+            footnote = re.match(r"#(?:[a-z]{2}-)?fn", href)
+            if not footnote and "footnote-backref" not in classes:
                 self.counts["link"] += not _internal(href)
 
     def handle_endtag(self, tag: str) -> None:
