@@ -64,14 +64,27 @@ def article_glossary(glossary: Glossary, article: Article) -> Glossary:
 
 
 def article_language(article: Article, mem: Memory, pair: Pair) -> str:
-    """Front matter wins; an article fully in the memory is known to be in the source
-    language; otherwise langdetect decides on the body."""
-    if article.lang:
-        return article.lang.lower()[:2]
+    """The front matter's (or file name's) language, unless the body plainly is in
+    another one (an English article marked `lang: de` would be "translated" from German);
+    an article fully in the memory is known to be in the source language; otherwise
+    langdetect decides on the body."""
     units = article_units(article)
     if units and all(mem.get(u.text) for u in units):
-        return pair.source
+        return article.lang or pair.source
+    if article.lang:
+        if article.lang != pair.source:
+            return article.lang
+        body = " ".join(translate.prose(u.text) for u in units)
+        detected, probability = detect.detect_language(body)
+        clearly_other = detected not in (pair.source, detect.UNDETERMINED)
+        if clearly_other and probability >= MARKED_OVERRULED and len(body) >= 200:
+            return detected
+        return article.lang
     return detect.article_language([translate.prose(u.text) for u in units])
+
+
+# How sure langdetect must be to overrule a language the front matter states.
+MARKED_OVERRULED = 0.99
 
 
 @dataclass

@@ -206,13 +206,19 @@ def _load_for_translation(
     except ArticleError as exc:
         report.errors.append(str(exc))
         return None
-    if not sources.claim_slug(slugs, article.slug, source.path, report):
-        return None
     lang = languages[source.path] = article_language(article, mem, options.pair)
     if lang != options.pair.source and article.lang and _named_language(source.path) == lang:
         report.warnings.append(
             f"{source.path}: the {language_name(lang)} version of an article (its file name "
             "says so); not translated, not published"
+        )
+        return None
+    if not sources.claim_slug(slugs, article.slug, source.path, report):
+        return None
+    if lang != options.pair.source and article.lang == options.pair.source:
+        report.skipped.append(
+            f"{source.path}: marked 'lang: {article.lang}', but its text is "
+            f"{language_name(lang)} ('{lang}'); not translated; correct the 'lang'"
         )
         return None
     if lang != options.pair.source:
