@@ -12,11 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from translate_pipeline import detect, plan, translate
+from translate_pipeline import detect, fileio, plan, translate
 from translate_pipeline.articles import Article, ArticleError, article_units
 from translate_pipeline.backend import Backend
 from translate_pipeline.config import Pair
-from translate_pipeline.glossary import Glossary, GlossaryError, load_glossary, missing_targets
+from translate_pipeline.glossary import (
+    MAX_GLOSSARY_BYTES,
+    Glossary,
+    GlossaryError,
+    glossary_files,
+    load_glossary,
+    missing_targets,
+)
 from translate_pipeline.memory import Memory
 from translate_pipeline.report import BuildError, Report
 from translate_pipeline.segment import split_sentences
@@ -32,12 +39,14 @@ def load_glossaries(path: Path, report: Report) -> tuple[Glossary, bytes]:
             "(run from the project folder or pass --glossaries)"
         )
         return Glossary(()), b""
+    skipped: list[str] = []
     try:
-        glossary = load_glossary(path)
+        glossary = load_glossary(path, skipped=skipped)
     except GlossaryError as exc:
         raise BuildError(f"{exc} (fix the glossary; nothing was built)") from None
-    files = sorted(p for p in path.glob("*") if p.is_file()) if path.is_dir() else [path]
-    return glossary, b"".join(p.read_bytes() for p in files)
+    report.skipped.extend(skipped)
+    files = glossary_files([path])
+    return glossary, b"".join(fileio.read_input(p, MAX_GLOSSARY_BYTES) for p in files)
 
 
 def article_glossary(glossary: Glossary, article: Article) -> Glossary:
