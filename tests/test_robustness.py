@@ -770,13 +770,16 @@ def slow_content(project: Project, articles: int = 20, paragraphs: int = 6) -> s
 
 
 def journalled(project: Project) -> set[str]:
+    """The units journalled (not the single sentences Ctrl+C journals)."""
     path = project.translations / ".journal.jsonl"
     sources = set()
     for line in path.read_text("utf-8").split("\n"):
         try:
-            sources.add(json.loads(line)["source"])
+            record = json.loads(line)
         except json.JSONDecodeError:
             continue  # the line the kill cut short
+        if "source" in record:
+            sources.add(record["source"])
     return sources
 
 

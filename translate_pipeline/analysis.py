@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from translate_pipeline import detect, plan, translate
+from translate_pipeline import detect, fileio, plan, translate
 from translate_pipeline.articles import Article, ArticleError, article_units
 from translate_pipeline.backend import Backend
 from translate_pipeline.config import Pair
 from translate_pipeline.glossary import (
+    MAX_GLOSSARY_BYTES,
     Glossary,
     GlossaryError,
+    glossary_files,
     load_glossary_reporting,
     missing_targets,
 )
@@ -37,13 +39,15 @@ def load_glossaries(path: Path, report: Report) -> tuple[Glossary, bytes]:
             "(run from the project folder or pass --glossaries)"
         )
         return Glossary(()), b""
+    skipped: list[str] = []
     try:
-        glossary, warnings = load_glossary_reporting(path)
+        glossary, warnings = load_glossary_reporting(path, skipped=skipped)
     except GlossaryError as exc:
         raise BuildError(f"{exc} (fix the glossary; nothing was built)") from None
+    report.skipped.extend(skipped)
     report.warnings.extend(str(w).replace(": warning: ", ": ", 1) for w in warnings)
-    files = sorted(p for p in path.glob("*") if p.is_file()) if path.is_dir() else [path]
-    return glossary, b"".join(p.read_bytes() for p in files)
+    files = glossary_files([path])
+    return glossary, b"".join(fileio.read_input(p, MAX_GLOSSARY_BYTES) for p in files)
 
 
 def article_glossary(glossary: Glossary, article: Article) -> Glossary:

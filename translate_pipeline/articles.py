@@ -93,19 +93,6 @@ def slugify(text: str, max_length: int = 80) -> str:
 # --- files -------------------------------------------------------------------
 
 
-def find_articles(root: Path) -> list[Path]:
-    """Article files below `root`, recursively, in a stable order; hidden files skipped."""
-    if root.is_file():
-        return [root]
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in ARTICLE_SUFFIXES
-        and not any(part.startswith(".") or part == "_drafts" for part in p.relative_to(root).parts)
-    )
-
-
 def read_text(path: Path, data: bytes | None = None) -> str:
     """Strict UTF-8 (BOM allowed, CRLF normalised): never silently replace bad bytes."""
     data = path.read_bytes() if data is None else data

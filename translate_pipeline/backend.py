@@ -15,6 +15,16 @@ Progress = Callable[[int, int], None]
 """Progress callback: (done, total). Used for sentences and for download bytes alike."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl+C while a backend translated. `finished` maps the index of each sentence it
+    had finished to its translation, so the build can keep them for the next run. A backend
+    that cannot say simply lets KeyboardInterrupt through."""
+
+    def __init__(self, finished: dict[int, str]) -> None:
+        super().__init__()
+        self.finished = finished
+
+
 class Backend(Protocol):
     """Translates sentences of one language pair, in order."""
 
@@ -27,7 +37,8 @@ class Backend(Protocol):
     def version(self) -> str: ...
 
     def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[str]:
-        """One translation per sentence, in order; empty sentences stay empty."""
+        """One translation per sentence, in order; empty sentences stay empty. On Ctrl+C
+        it should stop soon and raise `Interrupted` with what it finished."""
         ...
 
 

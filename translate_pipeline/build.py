@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from translate_pipeline import assemble, memory, plan, publish, render, sources
+from translate_pipeline import assemble, fileio, memory, plan, publish, render, sources
 from translate_pipeline.analysis import (
     Analyser,
     article_glossary,
@@ -46,71 +46,97 @@ def build(
     backend_factory: BackendFactory | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Build the site; raises BuildError when nothing could be published."""
+    """Build the site; raises BuildError when nothing could be published: exit 1 for an
+    output folder that is not ours (refused before anything is written), exit 4 for a file
+    system that fails (the site and the memory are then as they were)."""
+    try:
+        target = publish.resolve_target(options)
+        with (
+            publish.build_lock(target),
+            publish.memory_lock(options.memory_dir) as memory_locked,
+            ModelLoader(backend_factory) as model,
+        ):
+            if memory_locked:  # what a killed build left; no other build is writing there
+                fileio.remove_stale(options.memory_dir)
+            return _build(options, target, model, progress)
+    except OSError as exc:
+        unchanged = (
+            f"nothing was published; {fileio.shown(options.out)} and "
+            f"{fileio.shown(options.memory_dir)} are as they were"
+        )
+        raise fileio.failure(exc, unchanged) from None
+
+
+def _build(
+    options: Options, target: publish.Target, model: ModelLoader, progress: Progress | None
+) -> Report:
     report = Report()
     site = render.Site(options.pair, options.base_url)
-    with publish.build_lock(options.out), ModelLoader(backend_factory) as model:
-        glossary, glossary_bytes = load_glossaries(options.glossaries, report)
-        state = publish.load_state(options.out)
-        journal = Journal(options.memory_dir / JOURNAL_FILE)
-        code = publish.code_fingerprint(options.base_url or "")
-        found = sources.find_sources(options, report)
-        code_ok = state.get("code") == publish.fingerprint(code)
-        cached = state.get("articles", {})
+    glossary, glossary_bytes = load_glossaries(options.glossaries, report)
+    state = publish.load_state(target.path)
+    journal = Journal(options.memory_dir / JOURNAL_FILE, report)
+    code = publish.code_fingerprint(options.base_url or "")
+    found = sources.find_sources(options, report)
+    code_ok = state.get("code") == publish.fingerprint(code)
+    cached = state.get("articles", {})
 
-        def fingerprint(source: Source) -> str:
-            return publish.fingerprint(source.data, source.memory_bytes(), glossary_bytes, code)
+    def fingerprint(source: Source, memory_bytes: bytes | None = None) -> str:
+        if memory_bytes is None:
+            memory_bytes = source.memory_bytes()
+        return publish.fingerprint(source.data, memory_bytes, glossary_bytes, code)
 
-        unchanged = {
-            source.path
-            for source in found
-            if code_ok
-            and str(source.path) in cached
-            and cached[str(source.path)]["fingerprint"] == fingerprint(source)
-        }
-        analyser = Analyser(glossary, options.pair)
-        # A slug keeps the article it was published with: a new file cannot take over a
-        # live URL.
-        present = {str(source.path) for source in found}
-        slugs: dict[str, Path] = {
-            entry["summary"]["slug"]: Path(path)
-            for path, entry in sorted(cached.items())
-            if path in present
-        }
+    unchanged = {
+        source.path
+        for source in found
+        if code_ok
+        and str(source.path) in cached
+        and cached[str(source.path)]["fingerprint"] == fingerprint(source)
+    }
+    analyser = Analyser(glossary, options.pair)
+    # A slug keeps the article it was published with: a new file cannot take over a
+    # live URL.
+    present = {str(source.path) for source in found}
+    slugs: dict[str, Path] = {
+        entry["summary"]["slug"]: Path(path)
+        for path, entry in sorted(cached.items())
+        if path in present
+    }
 
-        # Pass 1: what must the machine translate?
-        pending: dict[str, tuple[str, Glossary]] = {}
-        languages: dict[Path, str] = {}
-        for source in found:
-            if source.path in unchanged:
-                # Nothing to translate; a slug conflict is reported once, here.
-                sources.claim_slug(
-                    slugs, cached[str(source.path)]["summary"]["slug"], source.path, report
-                )
-                continue
-            loaded = _load_for_translation(source, options, analyser, slugs, languages, report)
-            if loaded is None:
-                continue
-            article, mem, article_gloss = loaded
-            for planned in analyser.plan(article, mem, article_gloss):
-                key = journal_key(planned.unit.text, planned.signature)
-                if planned.needs_machine and key not in journal.entries:
-                    pending[key] = (planned.unit.text, article_gloss)
-                    if not options.frozen:
-                        model.start()
+    # Pass 1: what must the machine translate?
+    pending: dict[str, tuple[str, Glossary]] = {}
+    languages: dict[Path, str] = {}
+    for source in found:
+        if source.path in unchanged:
+            # Nothing to translate; a slug conflict is reported once, here.
+            sources.claim_slug(
+                slugs, cached[str(source.path)]["summary"]["slug"], source.path, report
+            )
+            continue
+        loaded = _load_for_translation(source, options, analyser, slugs, languages, report)
+        if loaded is None:
+            continue
+        article, mem, article_gloss = loaded
+        for planned in analyser.plan(article, mem, article_gloss):
+            key = journal_key(planned.unit.text, planned.signature)
+            if planned.needs_machine and key not in journal.entries:
+                pending[key] = (planned.unit.text, article_gloss)
+                if not options.frozen:
+                    model.start()
 
-        if pending:
-            if options.frozen:
-                raise BuildError(
-                    f"--frozen: {len(pending)} unit(s) have no current translation; "
-                    "run `translate-pipeline check` to list them (nothing was written)"
-                )
-            backend = model.result()
-            report.model = model_label(backend)
-            translate_waves(list(pending.values()), backend, journal, report, progress)
+    if pending:
+        if options.frozen:
+            raise BuildError(
+                f"--frozen: {len(pending)} unit(s) have no current translation; "
+                "run `translate-pipeline check` to list them (nothing was written)"
+            )
+        backend = model.result()
+        report.model = model_label(backend)
+        translate_waves(list(pending.values()), backend, journal, report, progress)
 
-        # Pass 2: settle memories, write PO files, render pages.
-        output = publish.Output(options.out)
+    # Pass 2: settle memories, render pages. Both are staged and published together.
+    output = publish.Output(target)
+    memories = publish.Replacements()
+    try:
         summaries = []
         new_state: dict = {"code": publish.fingerprint(code), "articles": {}}
         links = sources.LinkIndex(options.content, slugs)
@@ -141,9 +167,8 @@ def build(
                 for p in plans
             ]
             new_memory = plan.merge(mem, plans, entries, source.path)
-            memory.write_atomic(
-                source.memory_path, memory.render(new_memory, str(source.path), options.pair)
-            )
+            memory_bytes = memory.render(new_memory, str(source.path), options.pair)
+            memories.stage(source.memory_path, memory_bytes)
             for p in plans:
                 report.units_reused += not p.needs_machine
                 report.glossary_hits += len(p.signature)
@@ -163,13 +188,14 @@ def build(
             files = render.render_article(page, site)
             for src, data in sources.local_images(article, options.content, report).items():
                 for version in (*site.langs, site.bilingual):
-                    files[f"{version}/{article.slug}/{src}"] = data
+                    # Never over a page: sources.local_images passes image file names only.
+                    files.setdefault(f"{version}/{article.slug}/{src}", data)
             for rel, data in files.items():
                 output.put(rel, data)
             summary = render.summarize(page)
             summaries.append(summary)
             new_state["articles"][str(source.path)] = {
-                "fingerprint": fingerprint(source),
+                "fingerprint": fingerprint(source, memory_bytes),
                 "files": sorted(files),
                 "summary": summary.__dict__,
                 "links": resolved,
@@ -177,10 +203,32 @@ def build(
             report.articles += 1
         for rel, data in render.render_indexes(summaries, site).items():
             output.put(rel, data)
+        # The state file marks the folder as ours and lists every file published in it.
+        new_state["files"] = sorted(output.files - {publish.STATE_FILE})
         output.put(publish.STATE_FILE, publish.state_bytes(new_state))
-        report.files_written = output.commit()
-        journal.remove()
-        _report_orphans(options, found, report)
+
+        # Publish: the memory first, then the site; a failure of either undoes both.
+        old = output.prepare()
+        with publish.no_interrupts() as interrupted:
+            memories.commit()
+            try:
+                report.files_written = output.publish(old) if old is not None else 0
+            except BaseException:
+                memories.rollback()
+                raise
+            memories.finish()
+    finally:
+        memories.discard()
+        output.discard()
+    if interrupted:
+        report.warnings.append("interrupted while publishing; the build finished first")
+    if output.leftover:
+        report.warnings.append(
+            f"{fileio.shown(output.staging)}: the previous site could not be removed "
+            f"({output.leftover}); remove it by hand, the next build needs it gone"
+        )
+    journal.remove()
+    _report_orphans(options, found, report)
     return report
 
 
@@ -282,7 +330,7 @@ def _named_language(path: Path) -> str:
 def _report_orphans(options: Options, found: list[Source], report: Report) -> None:
     used = {source.memory_path for source in found}
     for orphan in sorted(options.memory_dir.rglob("*.po")):
-        if orphan not in used:
+        if orphan not in used and orphan.is_file():  # a FIFO was reported as one already
             report.warnings.append(
                 f"{orphan}: no article uses this translation memory any more; if the "
                 "article was renamed, rename this file the same way to keep its work"

@@ -2,9 +2,13 @@
 
 Exit codes (also in the README):
   0  everything was built / checked clean
-  1  failed, nothing published (or `check` found problems)
+  1  failed, nothing published (or `check` found problems); also an --out that is not
+     the build's to replace (someone else's files, the content or the project folder)
   2  the translation model is not installed and could not be installed
   3  partial: some input was skipped (each named on stderr); the rest was published
+  4  environment: a file or folder could not be read or written (disk full, permission
+     denied, read-only or immutable, a lock that cannot be created); nothing published,
+     the site and the translation memory as they were
   130  interrupted (Ctrl+C): nothing published; the next build reuses finished work
 
 With `--json`, stdout holds exactly one JSON object whatever happens.
@@ -22,7 +26,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from translate_pipeline import analysis, articles, dates, glossary, memory, models, sources
+from translate_pipeline import analysis, articles, dates, fileio, glossary, memory, models, sources
 from translate_pipeline.backend import Progress
 from translate_pipeline.build import build as run_build
 from translate_pipeline.build import check as run_check
@@ -35,6 +39,8 @@ from translate_pipeline.report import (
     Report,
     summary,
 )
+
+_UNCHANGED = "nothing was published; the output and the translation memory are as they were"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -171,10 +177,15 @@ def build(as_json: bool, quiet: bool, **values: Any) -> None:
     except BuildError as exc:
         progress.close()
         _fail(str(exc), exc.code, as_json)
+    except OSError as exc:  # the build names what it can; this is the last line of defence
+        progress.close()
+        failure = fileio.failure(exc, _UNCHANGED)
+        _fail(str(failure), failure.code, as_json)
     except KeyboardInterrupt:
         progress.close()
         _fail(
-            "interrupted; site/ is unchanged and finished translations are kept for the next build",
+            f"interrupted; {options.out}/ is unchanged and finished translations are kept "
+            "for the next build",
             EXIT_INTERRUPTED,
             as_json,
         )
@@ -200,7 +211,10 @@ def check(as_json: bool, **values: Any) -> None:
     try:
         report = run_check(options)
     except BuildError as exc:
-        _fail(str(exc), EXIT_FAILED, as_json)
+        _fail(str(exc), exc.code, as_json)
+    except OSError as exc:
+        failure = fileio.failure(exc)
+        _fail(str(failure), failure.code, as_json)
     problems = [*report.errors, *report.skipped, *report.review]
     code = EXIT_FAILED if problems else 0
     if as_json:
@@ -260,13 +274,15 @@ def inspect_(file: Path, as_json: bool, **values: Any) -> None:
     report = Report()
     try:
         loaded_glossary, _ = analysis.load_glossaries(options.glossaries, report)
-        article = articles.read_article(file)
-        mem = memory.load(sources.memory_path(options, file))
+        article, mem = sources.load_one(options, file)
         data = analysis.inspect_article(article, mem, loaded_glossary, options.pair)
     except BuildError as exc:
         _fail(str(exc), exc.code, as_json)
     except (articles.ArticleError, memory.TranslationMemoryError) as exc:
         _fail(str(exc), EXIT_FAILED, as_json)
+    except OSError as exc:
+        failure = fileio.failure(exc)
+        _fail(str(failure), failure.code, as_json)
     _print_problems(report)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -324,7 +340,11 @@ def glossary_() -> None:
 def glossary_lint(paths: tuple[Path, ...], strict: bool) -> None:
     """`file:line: message` for every problem; exit 1 if one is an error (with --strict,
     also if one is a warning)."""
-    problems = glossary.lint(list(paths) or [Path("glossaries")])
+    try:
+        problems = glossary.lint(list(paths) or [Path("glossaries")])
+    except OSError as exc:
+        failure = fileio.failure(exc)
+        _fail(str(failure), failure.code)
     for problem in problems:
         click.echo(str(problem))
     failed = [p for p in problems if strict or p.severity == "error"]

@@ -10,14 +10,22 @@ defaults so output matches what its users know.
 from __future__ import annotations
 
 import os
+import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ctranslate2
 import sentencepiece
 
-from translate_pipeline.backend import Progress
+from translate_pipeline.backend import Interrupted, Progress
 from translate_pipeline.models import ModelError, Package, validate_package
+
+# Batches queued in CTranslate2 per worker thread at any time: enough that no worker waits
+# for Python, few enough that Ctrl+C stops after about one batch per worker.
+QUEUED_BATCHES_PER_WORKER = 2
+POLL_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.device, self.compute_type = choose_device(self.settings.device)
         inter, intra = choose_threads(self.settings.threads)
+        self.inter_threads = inter
         try:
             self.tokenizer = sentencepiece.SentencePieceProcessor(
                 model_file=str(package.path / "sentencepiece.model")
@@ -95,7 +104,9 @@ class Engine:
         return self.tokenizer.encode(list(sentences), out_type=str)
 
     def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[str]:
-        """English for each sentence, in order; empty sentences stay empty."""
+        """English for each sentence, in order; empty sentences stay empty. Ctrl+C stops it
+        within the batches already running and raises `Interrupted` with the sentences
+        finished by then."""
         tokens = self.tokenize(sentences)
         chunks: list[list[str]] = []
         owners: list[int] = []
@@ -103,50 +114,108 @@ class Engine:
             for chunk in split_pieces(pieces, self.settings.max_input_tokens):
                 chunks.append(chunk)
                 owners.append(index)
-        outputs = self._translate_pieces(chunks, progress)
-        joined: list[list[str]] = [[] for _ in sentences]
-        for owner, text in zip(owners, outputs):
-            joined[owner].append(text)
-        return [" ".join(part for part in parts if part) for parts in joined]
+        results: list[list[str] | None] = [None] * len(chunks)
+        try:
+            self._translate_pieces(chunks, results, progress)
+        except KeyboardInterrupt:
+            raise Interrupted(self._join(len(sentences), owners, results)) from None
+        joined = self._join(len(sentences), owners, results)
+        return [joined[index] for index in range(len(sentences))]
 
-    def _translate_pieces(self, chunks: list[list[str]], progress: Progress | None) -> list[str]:
-        # One asynchronous call for all chunks: CTranslate2 sorts them longest first, cuts
-        # token-bounded batches and queues every batch at once, so no worker waits for
-        # Python between batches and short batches fill the gaps at the end. We wait for
-        # the results in that same order, so progress advances batch by batch.
+    def _join(
+        self, count: int, owners: list[int], results: list[list[str] | None]
+    ) -> dict[int, str]:
+        """Each sentence whose chunks are all translated, decoded and joined, by index."""
+        ready = [i for i, pieces in enumerate(results) if pieces is not None]
+        finished = [pieces for pieces in results if pieces is not None]
+        decoded = self.tokenizer.decode(finished) if finished else []
+        texts = dict(zip(ready, decoded))
+        parts: dict[int, list[str]] = {index: [] for index in range(count)}
+        for chunk, owner in enumerate(owners):
+            if chunk not in texts:
+                parts.pop(owner, None)
+            elif owner in parts:
+                parts[owner].append(texts[chunk])
+        return {index: " ".join(p for p in pieces if p) for index, pieces in parts.items()}
+
+    def _translate_pieces(
+        self,
+        chunks: list[list[str]],
+        results: list[list[str] | None],
+        progress: Progress | None,
+    ) -> None:
+        # Longest first, in token-bounded batches as CTranslate2 cuts them, so padding is
+        # minimal. A few batches per worker are queued at any time, never the whole run: the
+        # workers never wait for Python, and Ctrl+C has only those few to finish (they cannot
+        # be cancelled; a process that exits waits for them anyway). Their results are kept.
+        for i, chunk in enumerate(chunks):
+            if not chunk:
+                results[i] = []  # empty chunks need no model
         order = sorted((i for i in range(len(chunks)) if chunks[i]), key=lambda i: -len(chunks[i]))
-        prefix = [[self.target_prefix]] * len(order) if self.target_prefix else None
-        jobs = (
-            self.translator.translate_batch(
-                [chunks[i] for i in order],
-                target_prefix=prefix,
-                max_batch_size=self.settings.batch_tokens,
-                batch_type="tokens",
-                asynchronous=True,
-                beam_size=self.settings.beam_size,
-                num_hypotheses=1,
-                length_penalty=self.settings.length_penalty,
-                replace_unknowns=True,
-                max_input_length=0,
-                # Our chunks are at most max_input_tokens long; English can run longer.
-                max_decoding_length=2 * self.settings.max_input_tokens + 16,
-            )
-            if order
-            else []
+        batches = token_batches([len(chunks[i]) for i in order], self.settings.batch_tokens)
+        queue = deque([order[k] for k in batch] for batch in batches)
+        running: list[tuple[list[int], list[Any]]] = []
+        done = len(chunks) - len(order)
+        try:
+            while queue or running:
+                while queue and len(running) < QUEUED_BATCHES_PER_WORKER * self.inter_threads:
+                    indices = queue.popleft()
+                    running.append((indices, self._submit([chunks[i] for i in indices])))
+                finished = [batch for batch in running if all(job.done() for job in batch[1])]
+                if not finished:
+                    time.sleep(POLL_SECONDS)  # a wait Ctrl+C interrupts, unlike a job's result()
+                    continue
+                for batch in finished:
+                    running.remove(batch)
+                    self._collect(batch, results)
+                    done += len(batch[0])
+                if progress:
+                    progress(done, len(chunks))
+        except KeyboardInterrupt:
+            for batch in running:
+                self._collect(batch, results)
+            raise
+        if progress:
+            progress(done, len(chunks))
+
+    def _submit(self, batch: list[list[str]]) -> list[Any]:
+        prefix = [[self.target_prefix]] * len(batch) if self.target_prefix else None
+        return self.translator.translate_batch(
+            batch,
+            target_prefix=prefix,
+            max_batch_size=self.settings.batch_tokens,
+            batch_type="tokens",
+            asynchronous=True,
+            beam_size=self.settings.beam_size,
+            num_hypotheses=1,
+            length_penalty=self.settings.length_penalty,
+            replace_unknowns=True,
+            max_input_length=0,
+            # Our chunks are at most max_input_tokens long; English can run longer.
+            max_decoding_length=2 * self.settings.max_input_tokens + 16,
         )
-        results: list[list[str]] = [[] for _ in chunks]
-        done = len(chunks) - len(order)  # empty chunks need no model
-        for i, job in zip(order, jobs):
-            if progress and not job.done():
-                progress(done, len(chunks))  # report before waiting for the next batch
+
+    def _collect(self, batch: tuple[list[int], list[Any]], results: list[list[str] | None]) -> None:
+        for i, job in zip(*batch):
             pieces = job.result().hypotheses[0]
             if self.target_prefix and pieces[:1] == [self.target_prefix]:
                 pieces = pieces[1:]
             results[i] = pieces
-            done += 1
-        if progress:
-            progress(done, len(chunks))
-        return self.tokenizer.decode(results) if results else []
+
+
+def token_batches(lengths: Sequence[int], limit: int) -> list[list[int]]:
+    """Positions of `lengths` (longest first) cut into batches of at most `limit` tokens,
+    as CTranslate2 cuts them (`batch_type="tokens"`): one batch per call, so a call is a unit
+    of work that finishes on its own."""
+    batches: list[list[int]] = []
+    size = 0
+    for position, length in enumerate(lengths):
+        if not batches or (size and size + length > limit):
+            batches.append([])
+            size = 0
+        batches[-1].append(position)
+        size += length
+    return batches
 
 
 def split_pieces(pieces: list[str], limit: int) -> list[list[str]]:

@@ -70,7 +70,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import os
 import re
+import stat
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,10 +80,12 @@ from pathlib import Path
 
 import yaml
 
+from translate_pipeline import fileio
 from translate_pipeline.config import Pair
 from translate_pipeline.markup import patterns
 
 GLOSSARY_SUFFIXES = (".yaml", ".yml", ".tsv")
+MAX_GLOSSARY_BYTES = 64 * 2**20  # checked before a file is read
 # The keys of an entry; the term and its translation are named by language code (`de`, `en`,
 # `en_plural` for German→English) or generically (`source`, `target`, `target_plural`).
 OTHER_KEYS = ("note", "variants", "case_sensitive", "genitive", "plural")
@@ -329,7 +333,8 @@ def parse_yaml(
                     continue
                 fields = {}
                 for key, value in node.value:
-                    name, at = str(loader.construct_object(key, deep=True)), key.start_mark.line + 1
+                    name = _key_text(loader.construct_object(key, deep=True))
+                    at = key.start_mark.line + 1
                     if name in fields:
                         problems.append(LintProblem(file, at, f"key {name!r} repeated in entry"))
                     fields[name] = (loader.construct_object(value, deep=True), at)
@@ -415,7 +420,7 @@ def parse_entries(
             problems.append(LintProblem(file, 0, f"glossary entry {n}: must be a mapping"))
             continue
         entry, entry_problems = _entry_from_fields(
-            {str(k): (v, 0) for k, v in item.items()}, file, 0, pair
+            {_key_text(k): (v, 0) for k, v in item.items()}, file, 0, pair
         )
         problems += [
             LintProblem(file, 0, f"glossary entry {n}: {p.message}", p.severity)
@@ -424,6 +429,23 @@ def parse_entries(
         if entry is not None:
             entries.append(entry)
     return entries, problems
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A value as a message shows it: its repr, shortened; never an error, however large
+    (Python refuses to print integers of more than 4300 digits) or deeply nested."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a {value.bit_length()}-bit number"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _key_text(key: object) -> str:
+    """A mapping key as the name of a field (YAML keys can be numbers or lists)."""
+    return key if isinstance(key, str) else _shown(key)
 
 
 def _entries_from_items(
@@ -471,7 +493,9 @@ def _entry_from_fields(
             return ""
         value, at = fields[key]
         if value is not None and not isinstance(value, str):
-            problem(f"{shown.get(key, key)!r} must be text, got {value!r}; put it in quotes", at)
+            problem(
+                f"{shown.get(key, key)!r} must be text, got {_shown(value)}; put it in quotes", at
+            )
             return ""
         if not value or not value.strip():
             problem(f"empty {shown.get(key, key)!r}", at, "error" if required else "warning")
@@ -487,7 +511,7 @@ def _entry_from_fields(
     def flag(key: str, default: bool) -> bool:
         value, at = fields.get(key, (default, line))
         if not isinstance(value, bool):
-            problem(f"{key!r} must be true or false, got {value!r}", at)
+            problem(f"{key!r} must be true or false, got {_shown(value)}", at)
             return default
         return value
 
@@ -504,20 +528,21 @@ def _entry_from_fields(
     if isinstance(genitive, bool):
         genitive = "possessive" if genitive else "off"
     if genitive not in GENITIVE_MODES:
-        problem(f"'genitive' must be one of {', '.join(GENITIVE_MODES)}, got {genitive!r}", at)
+        modes = ", ".join(GENITIVE_MODES)
+        problem(f"'genitive' must be one of {modes}, got {_shown(genitive)}", at)
 
     raw_variants, at = fields.get("variants", ([], line))
     variants: list[str] = []
     if raw_variants is None:
         problem("empty 'variants'", at, "warning")
     elif not isinstance(raw_variants, list):
-        problem(f"'variants' must be a list such as [Kyjiw], got {raw_variants!r}", at)
+        problem(f"'variants' must be a list such as [Kyjiw], got {_shown(raw_variants)}", at)
     else:
         for variant in raw_variants:
             if isinstance(variant, str) and variant.strip():
                 variants.append(variant)
             else:
-                problem(f"variant {variant!r} must be non-empty text", at)
+                problem(f"variant {_shown(variant)} must be non-empty text", at)
 
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -539,29 +564,40 @@ def _entry_from_fields(
 # --- loading (the only file I/O) -----------------------------------------------------------
 
 
-def glossary_files(paths: Iterable[Path]) -> list[Path]:
-    """Directories expand to their glossary files in sorted order; files are kept as given."""
+def glossary_files(paths: Iterable[Path], skipped: list[str] | None = None) -> list[Path]:
+    """Directories expand to their glossary files in sorted order; files are kept as given.
+    Only regular files: a FIFO, socket or device is never opened (reading it could wait
+    forever) but reported in `skipped`; a folder with a glossary's name is passed over."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in GLOSSARY_SUFFIXES)
+            candidates = sorted(p for p in path.iterdir() if p.suffix in GLOSSARY_SUFFIXES)
         else:
-            files.append(path)
+            candidates = [path]
+        for candidate in candidates:
+            try:
+                mode = os.stat(candidate).st_mode
+            except FileNotFoundError:
+                mode = stat.S_IFREG  # reported as missing when read
+            if stat.S_ISREG(mode):
+                files.append(candidate)
+            elif not stat.S_ISDIR(mode) and skipped is not None:
+                skipped.append(f"{candidate}: not a regular file ({fileio.kind(mode)}); skipped")
     return files
 
 
 def read_glossary_file(
     path: Path, pair: Pair | None = None
 ) -> tuple[list[Term], list[LintProblem]]:
-    data = path.read_bytes()
+    try:
+        data = fileio.read_input(path, MAX_GLOSSARY_BYTES)
+    except fileio.Unreadable as exc:
+        return [], [LintProblem(str(path), 0, f"file is {exc.reason}")]
     notes: list[LintProblem] = []
     if data.startswith(b"\xef\xbb\xbf"):  # spreadsheets save UTF-8 with one
         data = data[3:]
-        notes.append(
-            LintProblem(
-                str(path), 1, "starts with a byte order mark (BOM); read without it", "warning"
-            )
-        )
+        message = "starts with a byte order mark (BOM); read without it"
+        notes.append(LintProblem(str(path), 1, message, "warning"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -580,16 +616,17 @@ def load_glossary(paths: Path | Iterable[Path], pair: Pair | None = None) -> Glo
 
 
 def load_glossary_reporting(
-    paths: Path | Iterable[Path], pair: Pair | None = None
+    paths: Path | Iterable[Path], pair: Pair | None = None, skipped: list[str] | None = None
 ) -> tuple[Glossary, list[LintProblem]]:
     """Glossary from files and/or directories, with what a build should warn about
     (BOMs, header rows, stray spaces, duplicates and conflicting targets, terms that can
     never match). Raises GlossaryError on any file that does not parse or entry that is
-    malformed, so a typo never silently drops a term."""
+    malformed, so a typo never silently drops a term. Files that are not regular files are
+    listed in `skipped`."""
     entries: list[Term] = []
     errors: list[LintProblem] = []
     warnings: list[LintProblem] = []
-    for path in glossary_files([paths] if isinstance(paths, Path) else paths):
+    for path in glossary_files([paths] if isinstance(paths, Path) else paths, skipped):
         file_entries, problems = read_glossary_file(path, pair)
         entries += file_entries
         errors += sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line)
@@ -607,11 +644,15 @@ def lint(paths: Path | Iterable[Path], pair: Pair | None = None) -> list[LintPro
     """Every problem in the glossary files, across files, ordered by file and line."""
     entries: list[Term] = []
     problems: list[LintProblem] = []
-    for path in glossary_files([paths] if isinstance(paths, Path) else paths):
+    skipped: list[str] = []
+    for path in glossary_files([paths] if isinstance(paths, Path) else paths, skipped):
         file_entries, file_problems = read_glossary_file(path, pair)
         entries += file_entries
         problems += file_problems
     problems += lint_entries(entries, pair)
+    for line in skipped:
+        file, _, message = line.partition(": ")
+        problems.append(LintProblem(file, 0, message, "warning"))
     return sorted(problems, key=lambda p: (p.file, p.line))
 
 

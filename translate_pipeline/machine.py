@@ -3,7 +3,10 @@
 Everything the build's first pass found for the machine is translated in waves of a few
 hundred sentences. Each wave is one globally length-sorted backend call, and its results
 reach the journal before the next wave starts, so a killed build keeps its finished work.
-The model loads on a second thread from the moment the first pass finds work for it.
+On Ctrl+C the backend stops within the batches it is running and says which sentences of
+the wave it finished (`backend.Interrupted`); those are journalled one by one, and the next
+run sends the model only the rest. The model loads on a second thread from the moment the
+first pass finds work for it.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from translate_pipeline import models, translate
-from translate_pipeline.backend import Backend, Progress, model_label
+from translate_pipeline import fileio, models, translate
+from translate_pipeline.backend import Backend, Interrupted, Progress, model_label
 from translate_pipeline.config import Options, language_name
 from translate_pipeline.engine import Engine, EngineSettings
 from translate_pipeline.glossary import Glossary
@@ -24,6 +27,7 @@ from translate_pipeline.report import EXIT_NO_MODEL, BuildError, Report
 
 WAVE_SENTENCES = 512
 JOURNAL_FILE = ".journal.jsonl"
+MAX_JOURNAL_BYTES = 1024 * 2**20
 
 
 def journal_key(source: str, signature: Sequence[str]) -> str:
@@ -33,34 +37,66 @@ def journal_key(source: str, signature: Sequence[str]) -> str:
 
 class Journal:
     """Machine translations finished in this run, appended as they complete, so a
-    killed build's work is reused by the next one. Merged into PO files, then removed."""
+    killed build's work is reused by the next one. Merged into PO files, then removed.
 
-    def __init__(self, path: Path) -> None:
+    Two kinds of record: a unit's translation (written when its wave is done), and a single
+    sentence's (written when Ctrl+C stops a wave: the sentences finished by then, which
+    the next run does not send to the model again)."""
+
+    def __init__(self, path: Path, report: Report | None = None) -> None:
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
-        if path.exists():
-            # split("\n"), not splitlines(): records hold U+2028 and U+0085 unescaped.
-            for line in path.read_text("utf-8", errors="replace").split("\n"):
-                try:
-                    record = json.loads(line)
-                    self.entries[journal_key(record["source"], record.get("glossary", ()))] = record
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    continue  # a line cut short by a kill
+        self.sentences: dict[tuple[str, str], str] = {}  # (sentence, model) -> translation
+        self.usable = True
+        try:
+            data = fileio.read_input(path, MAX_JOURNAL_BYTES)
+        except FileNotFoundError:
+            return
+        except (fileio.Unreadable, OSError) as exc:
+            self.usable = False  # never appended to or removed: it is not ours to touch
+            reason = exc if isinstance(exc, fileio.Unreadable) else f"{path}: {exc.strerror}"
+            if report is not None:
+                report.warnings.append(
+                    f"{reason}; the journal is not used, so work an interruption cuts short "
+                    "is not kept"
+                )
+            return
+        # split("\n"), not splitlines(): records hold U+2028 and U+0085 unescaped.
+        for line in data.decode("utf-8", errors="replace").split("\n"):
+            try:
+                record = json.loads(line)
+                if "sentence" in record:
+                    self.sentences[(record["sentence"], record["model"])] = record["target"]
+                else:
+                    key = journal_key(record["source"], record.get("glossary", ()))
+                    self.entries[key] = record
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a line cut short by a kill
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        if self.usable and records:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with open(self.path, "a", encoding="utf-8") as handle:
+                    for record in records:
+                        line = json.dumps(record, ensure_ascii=False, sort_keys=True)
+                        handle.write(line + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from None
+        for record in records:
+            if "sentence" in record:
+                self.sentences[(record["sentence"], record["model"])] = record["target"]
+            else:
                 self.entries[journal_key(record["source"], record["glossary"])] = record
-            handle.flush()
-            os.fsync(handle.fileno())
 
     def get(self, source: str, signature: Sequence[str]) -> dict[str, Any] | None:
         return self.entries.get(journal_key(source, signature))
 
     def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
+        if self.usable:
+            self.path.unlink(missing_ok=True)
 
 
 BackendFactory = Callable[[], Backend]
@@ -100,7 +136,9 @@ def translate_waves(
     report: Report,
     progress: Progress | None,
 ) -> None:
-    """Translate `(unit, glossary)` pairs in waves; each wave is journalled when done."""
+    """Translate `(unit, glossary)` pairs in waves; each wave is journalled when done. On
+    Ctrl+C the sentences the backend finished are journalled before it propagates, and a
+    sentence journalled so by an earlier run is not translated again."""
     model = model_label(backend)
     sentence_counts = [len(translate.prepare(u, g).sentences) for u, g in pending]
     total = sum(sentence_counts)
@@ -118,12 +156,25 @@ def translate_waves(
             if progress:
                 progress(min(total, base + finished), total)
 
+        def translate_sentences(
+            sentences: Sequence[str], wave_progress: Progress = wave_progress
+        ) -> list[str]:
+            known = [journal.sentences.get((s, model)) for s in sentences]
+            todo = [s for s, k in zip(sentences, known) if k is None]
+            try:
+                fresh = iter(backend.translate(todo, wave_progress) if todo else [])
+            except Interrupted as stopped:
+                journal.add(
+                    [
+                        {"sentence": todo[i], "target": text, "model": model}
+                        for i, text in sorted(stopped.finished.items())
+                    ]
+                )
+                raise
+            return [k if k is not None else next(fresh) for k in known]
+
         units = [unit for unit, _ in wave]
-        results = translate.translate_units(
-            units,
-            [g for _, g in wave],
-            lambda sentences: backend.translate(sentences, wave_progress),
-        )
+        results = translate.translate_units(units, [g for _, g in wave], translate_sentences)
         journal.add(
             [
                 {

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from translate_pipeline import pofile
+from translate_pipeline import fileio, pofile
 from translate_pipeline.config import Pair, language_name
 
 HUMAN, MACHINE, COPY = "human", "machine", "copy"
@@ -745,6 +745,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, fileio.new_mode(path))  # mkstemp makes 0600; keep the file's own mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL, EXIT_PARTIAL = 0, 1, 2, 3
+# A file or folder could not be read or written (disk full, permission denied, read-only
+# or immutable files, a lock that cannot be created): the output and the translation memory
+# are as they were.
+EXIT_ENVIRONMENT = 4
 EXIT_INTERRUPTED = 130
 
 

@@ -2,22 +2,33 @@
 translation memories, the local images they show, and who owns which slug.
 
 Problems confined to one file are reported (`file:line: message`) and that file is
-skipped; the rest of the build goes on.
+skipped; the rest of the build goes on. Only regular files are read (a FIFO, socket or
+device is reported, never opened in a way that blocks), each after `stat` showed it is
+within its size limit, and only from inside `content/`: an article or image that is a link
+to a file elsewhere is refused.
+
+Local images are published only when their content is an image a browser shows as one
+(PNG, JPEG, GIF, WebP, AVIF, ICO, BMP, judged by the file's first bytes) and their name
+ends as that type's does, so an image can never be served as a page or replace one. SVG
+is refused: it can carry scripts.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from translate_pipeline import dates, memory
+from translate_pipeline import dates, fileio, memory
 from translate_pipeline.articles import (
+    ARTICLE_SUFFIXES,
+    MAX_ARTICLE_BYTES,
     Article,
     ArticleError,
-    find_articles,
     parse_article,
     read_text,
 )
@@ -36,7 +47,14 @@ class Source:
     memory_path: Path
 
     def memory_bytes(self) -> bytes:
-        return self.memory_path.read_bytes() if self.memory_path.exists() else b""
+        try:
+            return fileio.read_input(self.memory_path, MAX_MEMORY_BYTES)
+        except (FileNotFoundError, fileio.Unreadable):
+            return b""  # checked by find_sources; a file swapped since is caught by load
+
+
+MAX_MEMORY_BYTES = 256 * 2**20
+MAX_IMAGE_BYTES = 20 * 2**20
 
 
 def memory_path(options: Options, path: Path) -> Path:
@@ -51,14 +69,84 @@ def memory_path(options: Options, path: Path) -> Path:
 
 def find_sources(options: Options, report: Report) -> list[Source]:
     sources = []
-    for path in find_articles(options.content):
+    for path in article_files(options.content, report):
         try:
-            data = path.read_bytes()
+            data = fileio.read_input(path, MAX_ARTICLE_BYTES)
+        except fileio.Unreadable as exc:
+            report.errors.append(str(exc))
+            continue
         except OSError as exc:
             report.errors.append(f"{path}: cannot be read ({exc.strerror})")
             continue
-        sources.append(Source(path, data, memory_path(options, path)))
+        source = Source(path, data, memory_path(options, path))
+        if problem := _memory_problem(source.memory_path):
+            report.errors.append(f"{problem}; {path} not built")
+            continue
+        sources.append(source)
     return sources
+
+
+def article_files(root: Path, report: Report) -> list[Path]:
+    """Article files below `root`, recursively, in a stable order; hidden files skipped.
+    What cannot be an article is reported: a FIFO, socket or device with an article's name,
+    a link to a file outside `root` (or a broken one), a link to a folder outside it."""
+    if not root.exists():
+        return []
+    if not root.is_dir():
+        return [root]  # one file, named on the command line
+    real_root = root.resolve()
+    found = []
+    for path in sorted(root.rglob("*")):
+        if any(p.startswith(".") or p == "_drafts" for p in path.relative_to(root).parts):
+            continue  # hidden files, and Jekyll's drafts
+        is_article = path.suffix.lower() in ARTICLE_SUFFIXES
+        if path.is_symlink():
+            real = path.resolve()
+            if not real.exists():
+                if is_article:
+                    report.errors.append(f"{path}: a link to {real}, which does not exist")
+                continue
+            if not real.is_relative_to(real_root):
+                if is_article:
+                    report.errors.append(
+                        f"{path}: a link to {real}, outside {root}; not built (copy the "
+                        f"file into {root} instead)"
+                    )
+                elif real.is_dir():
+                    report.warnings.append(
+                        f"{path}: a link to the folder {real}, outside {root}; its articles "
+                        f"are not built (move the folder into {root} instead)"
+                    )
+                continue
+        if not is_article:
+            continue
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot be read ({exc.strerror})")
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):
+            report.errors.append(f"{path}: not a regular file ({fileio.kind(mode)}); skipped")
+            continue
+        found.append(path)
+    return found
+
+
+def _memory_problem(path: Path) -> str:
+    """Why the translation memory at `path` cannot be read (stat only), or ''."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return f"{path}: cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path}: not a regular file ({fileio.kind(info.st_mode)})"
+    if info.st_size > MAX_MEMORY_BYTES:
+        return f"{path}: file is larger than {fileio.megabytes(MAX_MEMORY_BYTES)}"
+    return ""
 
 
 def load(source: Source, report: Report) -> tuple[Article, Memory] | None:
@@ -66,6 +154,8 @@ def load(source: Source, report: Report) -> tuple[Article, Memory] | None:
     try:
         text = read_text(source.path, source.data)
         article = parse_article(source.path, text)
+        if problem := _memory_problem(source.memory_path):  # swapped since find_sources
+            raise TranslationMemoryError(f"{problem}; {source.path} not built")
         mem = memory.load(source.memory_path)
     except (ArticleError, TranslationMemoryError) as exc:
         report.errors.append(str(exc))
@@ -79,6 +169,20 @@ def load(source: Source, report: Report) -> tuple[Article, Memory] | None:
             "written and the article is listed last; write it like 2025-03-15 or 15. März 2025"
         )
     return article, mem
+
+
+def load_one(options: Options, path: Path) -> tuple[Article, Memory]:
+    """One article named on the command line and its memory, read as a build reads them:
+    ArticleError or TranslationMemoryError for what cannot be read, never a wait on a FIFO."""
+    try:
+        data = fileio.read_input(path, MAX_ARTICLE_BYTES)
+    except fileio.Unreadable as exc:
+        raise ArticleError(path, str(exc).removeprefix(f"{path}: ")) from None
+    article = parse_article(path, read_text(path, data))
+    memory_file = memory_path(options, path)
+    if problem := _memory_problem(memory_file):
+        raise TranslationMemoryError(problem)
+    return article, memory.load(memory_file)
 
 
 def claim_slug(slugs: dict[str, Path], slug: str, path: Path, report: Report) -> bool:
@@ -95,22 +199,101 @@ def claim_slug(slugs: dict[str, Path], slug: str, path: Path, report: Report) ->
 
 def local_images(article: Article, content: Path, report: Report) -> dict[str, bytes]:
     """The local images an article shows, by their `src` as written, so the same relative
-    `src` works beside each of its pages; a missing one is reported."""
+    `src` works beside each of its pages. Only safe images are published (see the module
+    docstring); anything else is reported as a warning with its line, and left out."""
     root = content.resolve() if content.is_dir() else content.resolve().parent
     found: dict[str, bytes] = {}
-    for line, src in article.document.images():
-        if re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", src, re.I) or not src:
+    names: dict[str, str] = {}  # published name, case folded -> src
+    for line, raw_src in article.document.images():
+        if re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", raw_src, re.I) or not raw_src:
             continue  # remote, absolute or data URL: not ours to copy
-        relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-        path = (article.path.parent / relative).resolve()
-        if not path.is_relative_to(root) or ".." in Path(relative).parts:
-            report.warnings.append(f"{article.path}:{line}: image '{src}' is outside {content}")
+        src = unquote(raw_src.split("#", 1)[0].split("?", 1)[0])
+        where = f"{article.path}:{line}: image '{raw_src}'"
+        name = PurePosixPath(Path(src).as_posix()).as_posix()
+        if name in found:
             continue
-        if not path.is_file():
-            report.warnings.append(f"{article.path}:{line}: image '{src}' not found")
+        path = (article.path.parent / src).resolve()
+        if not path.is_relative_to(root) or ".." in Path(src).parts:
+            report.warnings.append(f"{where} is outside {content}; not published")
             continue
-        found[Path(relative).as_posix()] = path.read_bytes()
+        try:
+            data = fileio.read_input(path, MAX_IMAGE_BYTES)
+        except FileNotFoundError:
+            report.warnings.append(f"{where} not found")
+            continue
+        except fileio.Unreadable as exc:
+            report.warnings.append(f"{where} is {exc.reason}; not published")
+            continue
+        except OSError as exc:
+            report.warnings.append(f"{where} cannot be read ({exc.strerror}); not published")
+            continue
+        if problem := image_problem(name, data):
+            report.warnings.append(f"{where} {problem}; not published")
+            continue
+        if (other := names.setdefault(name.casefold(), src)) != src:
+            report.warnings.append(
+                f"{where} would be published under the name of image '{other}' (names "
+                "that differ only in case are one file on many servers); not published"
+            )
+            continue
+        found[name] = data
     return found
+
+
+# Image types a page may show, by the first bytes of the file, with the file name endings
+# that make servers send them as that type.
+IMAGE_SUFFIXES = {
+    "PNG": (".png",),
+    "JPEG": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "GIF": (".gif",),
+    "WebP": (".webp",),
+    "AVIF": (".avif",),
+    "ICO": (".ico",),
+    "BMP": (".bmp",),
+}
+
+
+_BMP_HEADER_SIZES = (12, 40, 52, 56, 64, 108, 124)
+
+
+def image_type(data: bytes) -> str | None:
+    """The image type of `data` by its signature (magic bytes), or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    if data[4:8] == b"ftyp":  # ISO media file: AVIF when a brand of the ftyp box says so
+        size = int.from_bytes(data[:4], "big")
+        box = data[8 : min(max(size, 16), 4096)]
+        brands = {box[i : i + 4] for i in range(0, len(box) - 3, 4) if i != 4}
+        if brands & {b"avif", b"avis"}:
+            return "AVIF"
+    if data[:4] == b"\x00\x00\x01\x00" and int.from_bytes(data[4:6], "little") > 0:
+        return "ICO"
+    if data[:2] == b"BM" and int.from_bytes(data[14:18], "little") in _BMP_HEADER_SIZES:
+        return "BMP"
+    return None
+
+
+def image_problem(name: str, data: bytes) -> str:
+    """Why the file `name` holding `data` is not published as an image, or ''."""
+    suffix = PurePosixPath(name).suffix.lower()
+    found = image_type(data)
+    if found is None:
+        if suffix in (".svg", ".svgz") or b"<svg" in data[:4096].lower():
+            return "is an SVG, which can carry scripts; convert it to PNG or WebP"
+        kinds = ", ".join(IMAGE_SUFFIXES)
+        return f"is not an image this site publishes ({kinds}, judged by its content)"
+    if suffix not in IMAGE_SUFFIXES[found]:
+        return (
+            f"is a {found} image but its name ends in '{suffix}'; name it "
+            f"'{PurePosixPath(name).stem}{IMAGE_SUFFIXES[found][0]}'"
+        )
+    return ""
 
 
 class LinkIndex:
