@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from translate_pipeline import build, config, glossary, machine, markup, sanitize, translate
+from translate_pipeline import build, config, glossary, machine, sanitize, translate
 from translate_pipeline.engine import Engine
+from translate_pipeline.markup.commonmark import parser
 from translate_pipeline.models import find_package
 
 REPO = Path(__file__).resolve().parents[1]
@@ -264,8 +265,8 @@ def test_inline_formatting_survives_translation(argos_packages_dir: Path) -> Non
     kinds = ("<em>", "<strong>", "<a ", "<code>", "<img ", "<s>")
     total = kept = 0
     for german, result in zip(lines, results):
-        source_html = sanitize.clean(markup.to_html(german))
-        english_html = sanitize.clean(markup.to_html(result.target))
+        source_html = sanitize.clean(parser().render(german))
+        english_html = sanitize.clean(parser().render(result.target))
         wanted = sum(source_html.count(k) for k in kinds)
         found = sum(min(english_html.count(k), source_html.count(k)) for k in kinds)
         total += wanted

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translate_pipeline import build, config, markup, memory, models, sanitize
+from translate_pipeline import build, config, memory, models, sanitize
 from translate_pipeline.articles import (
     ArticleError,
     article_units,
@@ -39,6 +39,7 @@ from translate_pipeline.articles import (
     read_text,
 )
 from translate_pipeline.engine import Engine
+from translate_pipeline.markup.commonmark import parser
 
 # --- the model, loaded once ------------------------------------------------------------------
 
@@ -284,7 +285,7 @@ def test_generated_markdown_survives_the_pipeline(engine: Engine, doc: Doc) -> N
         assert [r["kind"] for r in rows] == list(doc.kinds)
         for block, row in zip(article.blocks, rows):
             if any(
-                _visible(sanitize.prose(sanitize.clean(markup.to_html(u)))) for u in block.units
+                _visible(sanitize.prose(sanitize.clean(parser().render(u)))) for u in block.units
             ):
                 assert _visible(row["de"]), (block, row)
             if _visible(row["de"]):

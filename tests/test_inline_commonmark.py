@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from mdit_py_plugins.gfm import gfm_plugin
 
-from translate_pipeline.markup import Placeholder, Span, images, protect, restore, unescape
+from translate_pipeline.markup import Placeholder, Span, protect, restore, unescape
 from translate_pipeline.markup.commonmark import parser
+from translate_pipeline.markup.document import parse_document
 from translate_pipeline.markup.nodes import escape, escape_line_start
 from translate_pipeline.markup.parse import render_inline
 from translate_pipeline.markup.protect import _protect
@@ -446,7 +447,7 @@ def test_linear_gfm_autolinks_link_exactly_like_the_plugin():
 
 def test_images_are_found_as_written_with_references_and_raw_html():
     md = '![a](<bilder/ä b.png>) und <img src="roh.png">\n\n![b][r]\n\n[r]: ref.png "T"\n'
-    assert images(md) == ["bilder/ä b.png", "roh.png", "ref.png"]
+    assert parse_document(md).images() == [(1, "bilder/ä b.png"), (1, "roh.png"), (3, "ref.png")]
 
 
 # ------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from translate_pipeline import sanitize
 from translate_pipeline.markup import Placeholder, Protected, Span, protect, restore
-from translate_pipeline.markup import to_html as markdown_html
+from translate_pipeline.markup.commonmark import parser
 from translate_pipeline.markup.parse import render_inline
 
 html_prose = sanitize.prose
@@ -25,7 +25,7 @@ html_prose = sanitize.prose
 
 def to_html(md: str) -> str:
     """A document as a page shows it: rendered, then sanitized."""
-    return sanitize.clean(markdown_html(md))
+    return sanitize.clean(parser().render(md))
 
 
 def inline_html(md: str) -> str:

@@ -142,7 +142,12 @@ class _Meta:
                 raise ArticleError(
                     self.path, f"front matter '{key}' must be text, got {kind}", self.lines.get(key)
                 )
-            result = value.isoformat() if hasattr(value, "isoformat") else str(value)
+            try:
+                result = value.isoformat() if hasattr(value, "isoformat") else str(value)
+            except ValueError:  # an integer too long to print
+                raise ArticleError(
+                    self.path, f"front matter '{key}' is a number too long", self.lines.get(key)
+                ) from None
             if bad := _NOT_TEXT.search(result):
                 # Only escapes ("\x1b", "\ud800") get them here; XML feeds cannot hold them.
                 raise ArticleError(

@@ -5,7 +5,6 @@ text plus a side table; ``restore`` rebuilds Markdown from the model's output.
 """
 
 from translate_pipeline.markup.nodes import unescape
-from translate_pipeline.markup.parse import images, to_html
 from translate_pipeline.markup.protect import Placeholder, Protected, Span, protect
 from translate_pipeline.markup.restore import Restored, restore
 
@@ -14,9 +13,7 @@ __all__ = [
     "Protected",
     "Restored",
     "Span",
-    "images",
     "protect",
     "restore",
-    "to_html",
     "unescape",
 ]

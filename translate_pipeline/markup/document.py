@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from translate_pipeline.markup import generators
 from translate_pipeline.markup.commonmark import CONTAINER, parser
 from translate_pipeline.markup.generators import REF_SCHEME, Finding
+from translate_pipeline.markup.parse import image_sources
 
 # Units are one line: soft breaks become spaces, hard breaks an explicit <br />.
 _HARD_BREAK = re.compile(r"(?: {2,}|\\)\n[ \t]*")
@@ -76,18 +77,12 @@ class Document:
 
     def images(self) -> list[tuple[int, str]]:
         """(line, src) of every image the body shows, in order."""
-        found = []
-        for block in self.blocks:
-            for token in self._tokens(block):
-                if token.type == "inline":
-                    for child in token.children or ():
-                        if child.type == "image":
-                            found.append((block.line, str(child.attrGet("src") or "")))
-                        elif child.type == "html_inline":
-                            found.extend((block.line, s) for s in _IMG_SRC.findall(child.content))
-                elif token.type == "html_block":
-                    found.extend((block.line, s) for s in _IMG_SRC.findall(token.content))
-        return found
+        return [
+            (block.line, src)
+            for block in self.blocks
+            for src in image_sources(list(self._tokens(block)))
+            if src
+        ]
 
     def plain(self, block: Block) -> str:
         """What a reader sees of a block's text (a heading made the title)."""
@@ -164,9 +159,6 @@ class Document:
         children = inline_children(markdown, {**self.env, "footnotes": _footnote_copy(self.env)})
         _keep_footnote_ids(children, source)
         return children
-
-
-_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
 def inline_children(markdown: str, env: dict[str, Any]) -> list[Token]:

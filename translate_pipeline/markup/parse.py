@@ -391,11 +391,6 @@ def _raw_html_atom(raw: str) -> Atom:
 # --- rendering ----------------------------------------------------------------------------
 
 
-def to_html(markdown_text: str) -> str:
-    """Render a whole article (unsanitized: articles may carry arbitrary inline HTML)."""
-    return parser().render(markdown_text)
-
-
 def render_inline(md_line: str, check: Collection[str] | None = None) -> str:
     """Render as paragraph text. With `check` (the reference labels to treat as defined)
     every footnote reference counts as defined and renders as a stand-in element, so the
@@ -439,7 +434,9 @@ def _html_images(raw: str) -> list[str]:
     return collector.images
 
 
-def _walk_images(tokens: Sequence[Token]) -> Iterator[str]:
+def image_sources(tokens: Sequence[Token]) -> Iterator[str]:
+    """The `src` of every image among parsed tokens, as written (references resolved), in
+    order, raw ``<img>`` tags included: the file an editor named, not its URL encoding."""
     for token in tokens:
         if token.type == "image":
             meta = token.meta
@@ -450,10 +447,4 @@ def _walk_images(tokens: Sequence[Token]) -> Iterator[str]:
         elif token.type in ("html_inline", "html_block") and "<img" in token.content.lower():
             yield from _html_images(token.content)
         if token.children:
-            yield from _walk_images(token.children)
-
-
-def images(markdown_text: str) -> list[str]:
-    """The `src` of every image a Markdown document shows, as written (references resolved),
-    in order, raw ``<img>`` tags included."""
-    return [src for src in _walk_images(parser().parse(markdown_text, {})) if src]
+            yield from image_sources(token.children)
