@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from translate_pipeline import analysis, assemble, build, config, detect, models, render, translate
-from translate_pipeline.backend import Progress
+from translate_pipeline.backend import Progress, Translation
 from translate_pipeline.engine import Engine, EngineSettings
 from translate_pipeline.glossary import Glossary
 
@@ -57,7 +57,9 @@ class TimedEngine(Engine):
 
     translate_seconds = 0.0
 
-    def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[str]:
+    def translate(
+        self, sentences: Sequence[str], progress: Progress | None = None
+    ) -> list[Translation]:
         start = time.perf_counter()
         try:
             return super().translate(sentences, progress)

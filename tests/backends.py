@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from translate_pipeline.backend import Progress
+from translate_pipeline.backend import Progress, Translation
 
 
 class ReversingBackend:
@@ -15,7 +15,9 @@ class ReversingBackend:
     name = "reversing"
     version = "1.0"
 
-    def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[str]:
+    def translate(
+        self, sentences: Sequence[str], progress: Progress | None = None
+    ) -> list[Translation]:
         if progress:
             progress(len(sentences), len(sentences))
-        return [" ".join(reversed(sentence.split())) for sentence in sentences]
+        return [Translation(" ".join(reversed(sentence.split()))) for sentence in sentences]

@@ -31,6 +31,7 @@ from click.testing import CliRunner
 
 from translate_pipeline import build, config, markup, models, translate
 from translate_pipeline.articles import Article, article_units, read_article
+from translate_pipeline.backend import Translation
 from translate_pipeline.cli import main
 from translate_pipeline.engine import Engine
 from translate_pipeline.glossary import Glossary, Match, load_glossary, missing_targets
@@ -153,7 +154,7 @@ class Run:
 def translate_all(units: Sequence[str], glossary: Glossary, engine: Engine) -> Run:
     calls: list[int] = []
 
-    def counting(sentences: Sequence[str]) -> list[str]:
+    def counting(sentences: Sequence[str]) -> list[Translation]:
         calls.append(len(sentences))
         return engine.translate(sentences)
 
@@ -249,7 +250,7 @@ def test_mistranslating_model_loses_targets_that_enforcement_recovers(
     # What the model makes of the injected German, without enforcement.
     first_pass = mistranslating_engine.translate([s for p in prepared for s in p.sentences])
     english = iter(first_pass)
-    raw = [" ".join(next(english) for _ in p.sentences) for p in prepared]
+    raw = [" ".join(next(english).text for _ in p.sentences) for p in prepared]
     lost = [m for p, text in zip(prepared, raw) for m in missing_targets(text, p.matches)]
     hits = sum(len(p.matches) for p in prepared)
     assert len(lost) >= 0.75 * hits, (len(lost), hits)  # 169 of 201 when written

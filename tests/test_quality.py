@@ -643,6 +643,22 @@ def test_confidence_percentile_and_margin():
     assert lowest and all(s.severity == LOW for s in lowest)
 
 
+def test_confidence_outlier_of_the_build_is_medium():
+    """A score far below the build's usual ones counts even above the absolute floor, and
+    a build whose scores are all alike flags none of its sentences above LOW."""
+    usual = [features("Ein Satz.", "A sentence.", [-0.2 - (i % 7) / 100]) for i in range(60)]
+    odd = features("Ein Satz.", "A sentence.", [-0.2, -0.7])
+    limits = thresholds([*usual, odd])
+    (found,) = only(signals(odd, limits), "confidence")
+    assert found.severity == MEDIUM and "sentence 2 (score -0.70" in found.reason
+    assert not [
+        s for f in usual for s in signals(f, thresholds(usual)) if s.severity > LOW
+    ]
+    # Scores all alike (a model that is always sure): none of them is among "the lowest".
+    alike = [features("Ein Satz.", "A sentence.", [0.0]) for _ in range(40)]
+    assert not [s for f in alike for s in signals(f, thresholds(alike)) if s.name == "confidence"]
+
+
 def test_pipeline_problems_are_wrapped():
     found = signals(
         features("Kiew", "Kyiv"),

@@ -91,6 +91,8 @@ BASE_SIZE: Mapping[str, int] = {
 }
 """Transformer-base sizes, for benchmarks that need a real model's decoding cost."""
 
+_NAMES = {"de": "German", "en": "English", "es": "Spanish", "fr": "French", "uk": "Ukrainian"}
+
 MAX_POSITIONS = 1024
 """Length of the position table: CTranslate2 silently cuts longer inputs (in pieces) to this."""
 _POSITION_MARGIN = 60.0  # nats by which the aligned source position wins cross attention
@@ -112,17 +114,20 @@ def build_package(
     name: str | None = None,
     version: str = "1.0",
     seed: int = 0,
+    source: str = "de",
+    target: str = "en",
 ) -> Path:
     """Build the ``.argosmodel`` zip at ``out_path`` (written atomically) and return the path.
 
     ``corpus`` replaces the shipped SentencePiece training text; ``name`` defaults to
-    ``translate-de_en-<version>`` like real packages. The same arguments give the same bytes.
+    ``translate-<source>_<target>-<version>`` like real packages. The same arguments give
+    the same bytes.
     """
     _check_word_map(word_map)
     head_dim = d_model // heads
     if d_model % heads or heads < 8 or head_dim % 2:
         raise ValueError("need d_model divisible by heads, heads >= 8 and an even head size")
-    name = name or f"translate-de_en-{version.replace('.', '_')}"
+    name = name or f"translate-{source}_{target}-{version.replace('.', '_')}"
     lines = list(_default_corpus() if corpus is None else corpus)
     sp_model = _train_sentencepiece(lines, word_map, vocab_size, seed)
     sp = spm.SentencePieceProcessor(model_proto=sp_model)
@@ -132,14 +137,14 @@ def build_package(
     metadata = {
         "package_version": version,
         "argos_version": "1.9",
-        "code": "translate-de_en",
+        "code": f"translate-{source}_{target}",
         "type": "translate",
-        "from_code": "de",
-        "from_name": "German",
-        "to_code": "en",
-        "to_name": "English",
+        "from_code": source,
+        "from_name": _NAMES.get(source, source),
+        "to_code": target,
+        "to_name": _NAMES.get(target, target),
         "links": [],
-        "description": "Hand-wired test model: copies German pieces, replaces a word list.",
+        "description": "Hand-wired test model: copies source pieces, replaces a word list.",
         "word_map": dict(word_map),
     }
     out_path = Path(out_path)

@@ -9,10 +9,19 @@ test double is another module implementing the same protocol, not edits across t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 Progress = Callable[[int, int], None]
 """Progress callback: (done, total). Used for sentences and for download bytes alike."""
+
+
+class Translation(NamedTuple):
+    """One sentence's translation, and how sure the model was of it: the mean
+    log-probability of its tokens (0 is certain; below about -1 a model is guessing), or
+    None from a backend that cannot say. The review queue ranks sentences by it."""
+
+    text: str
+    score: float | None = None
 
 
 class Interrupted(KeyboardInterrupt):
@@ -20,7 +29,7 @@ class Interrupted(KeyboardInterrupt):
     had finished to its translation, so the build can keep them for the next run. A backend
     that cannot say simply lets KeyboardInterrupt through."""
 
-    def __init__(self, finished: dict[int, str]) -> None:
+    def __init__(self, finished: dict[int, Translation]) -> None:
         super().__init__()
         self.finished = finished
 
@@ -36,7 +45,9 @@ class Backend(Protocol):
     @property
     def version(self) -> str: ...
 
-    def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[str]:
+    def translate(
+        self, sentences: Sequence[str], progress: Progress | None = None
+    ) -> list[Translation]:
         """One translation per sentence, in order; empty sentences stay empty. On Ctrl+C
         it should stop soon and raise `Interrupted` with what it finished."""
         ...

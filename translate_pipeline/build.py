@@ -15,7 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from translate_pipeline import assemble, fileio, memory, plan, publish, render, sources
+from translate_pipeline import (
+    assemble,
+    fileio,
+    memory,
+    plan,
+    publish,
+    quality,
+    render,
+    review,
+    sources,
+)
 from translate_pipeline.analysis import (
     Analyser,
     article_glossary,
@@ -36,7 +46,7 @@ from translate_pipeline.machine import (
     translate_waves,
 )
 from translate_pipeline.markup.generators import REF_SCHEME
-from translate_pipeline.memory import Memory
+from translate_pipeline.memory import Entry, Memory
 from translate_pipeline.report import BuildError, Report
 from translate_pipeline.sources import Source
 
@@ -132,6 +142,7 @@ def _build(
         backend = model.result()
         report.model = model_label(backend)
         translate_waves(list(pending.values()), backend, journal, report, progress)
+    bounds = review.limits(journal.entries.values(), options.pair)
 
     # Pass 2: settle memories, render pages. Both are staged and published together.
     output = publish.Output(target)
@@ -144,6 +155,7 @@ def _build(
             previous = cached.get(str(source.path))
             if (
                 source.path in unchanged
+                and not options.review  # the review page needs every article's queue
                 and output.has(previous["files"])
                 and _links_current(previous, links, source.path, options)
             ):
@@ -152,6 +164,7 @@ def _build(
                 output.keep(previous["files"])
                 summaries.append(render.Summary(**previous["summary"]))
                 new_state["articles"][str(source.path)] = previous
+                report.flagged += previous.get("flagged", 0)
                 report.articles += 1
                 report.reused_articles += 1
                 continue
@@ -162,13 +175,16 @@ def _build(
             if slugs.get(article.slug) != source.path:
                 continue
             plans = analyser.plan(article, mem, article_gloss)
-            entries = [
-                plan.settle(p, journal.get(p.unit.text, p.signature) if p.needs_machine else None)
-                for p in plans
-            ]
+            entries = [_settle(p, journal, bounds) for p in plans]
             new_memory = plan.merge(mem, plans, entries, source.path)
             memory_bytes = memory.render(new_memory, str(source.path), options.pair)
             memories.stage(source.memory_path, memory_bytes)
+            flagged = sum(
+                bool(e.review) for e in new_memory.entries.values() if e.origin == memory.MACHINE
+            )
+            report.flagged += flagged
+            if options.review:
+                report.queue += _queue(source, plans, entries, memory_bytes)
             for p in plans:
                 report.units_reused += not p.needs_machine
                 report.glossary_hits += len(p.signature)
@@ -199,10 +215,14 @@ def _build(
                 "files": sorted(files),
                 "summary": summary.__dict__,
                 "links": resolved,
+                "flagged": flagged,
             }
             report.articles += 1
         for rel, data in render.render_indexes(summaries, site).items():
             output.put(rel, data)
+        if options.review:
+            report.queue = review.rank(report.queue)
+            output.put(render.REVIEW_PAGE, render.render_review(report.queue, site))
         # The state file marks the folder as ours and lists every file published in it.
         new_state["files"] = sorted(output.files - {publish.STATE_FILE})
         output.put(publish.STATE_FILE, publish.state_bytes(new_state))
@@ -230,6 +250,27 @@ def _build(
     journal.remove()
     _report_orphans(options, found, report)
     return report
+
+
+def _settle(p: plan.Planned, journal: Journal, bounds: quality.Thresholds | None) -> Entry:
+    """The unit's entry, with the review signals of a fresh machine translation."""
+    record = journal.get(p.unit.text, p.signature) if p.needs_machine else None
+    signals = review.assess(record, bounds) if record and not (p.entry and p.entry.is_human) else ()
+    return plan.settle(p, record, signals)
+
+
+def _queue(
+    source: Source, plans: list[plan.Planned], entries: list[Entry], memory_bytes: bytes
+) -> list[review.Item]:
+    """The article's queued entries, with their lines in the PO file as it is written."""
+    written = memory.parse(memory_bytes.decode("utf-8"))
+    lines = {e.source: e.raw.line for e in written.entries.values() if e.raw is not None}
+    return _unique(review.items(source.path, source.memory_path, plans, entries, lines))
+
+
+def _unique(queue: list[review.Item]) -> list[review.Item]:
+    """One item per PO entry: the same German twice in an article is one entry."""
+    return list({(item.po, item.line): item for item in queue}.values())
 
 
 def _load_for_translation(
@@ -360,11 +401,15 @@ def check(options: Options) -> Report:
                     "no current translation"
                 )
         known = [p for p in plans if p.entry is not None]
+        entries = [p.entry for p in known if p.entry is not None]
+        lines = {e.source: e.raw.line for e in entries if e.raw is not None}
+        queue = review.items(source.path, source.memory_path, known, entries, lines)
+        report.queue += _unique(queue)
         report.review.extend(
             plan.problems(
                 source.path,
                 known,
-                [p.entry for p in known if p.entry is not None],
+                entries,
                 glossary_problems(article_gloss),
                 notes=False,
             )
@@ -372,4 +417,6 @@ def check(options: Options) -> Report:
         sources.local_images(article, options.content, report)
         report.warnings.extend(assemble.removed_from_page(article, options.pair))
     _report_orphans(options, found, report)
+    report.queue = review.rank(report.queue)
+    report.flagged = len(report.queue)
     return report

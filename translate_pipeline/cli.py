@@ -35,6 +35,7 @@ from translate_pipeline.machine import engine_factory
 from translate_pipeline.report import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_PARTIAL,
     BuildError,
     Report,
     summary,
@@ -167,6 +168,11 @@ def main() -> None:
     "--frozen", is_flag=True, help="Publish from the translation memory only; never load a model."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary; errors only.")
+@click.option(
+    "--review",
+    is_flag=True,
+    help="Also write the review page for editors (OUT/_review/index.html, linked from nowhere).",
+)
 def build(as_json: bool, quiet: bool, **values: Any) -> None:
     """Translate CONTENT (default: content/) and publish it to --out."""
     options = _options(as_json, need_content=True, **values)
@@ -192,10 +198,9 @@ def build(as_json: bool, quiet: bool, **values: Any) -> None:
     progress.close()
     _print_problems(report)
     if as_json:
+        answer = {**asdict(report), "queue": [item.as_json() for item in report.queue]}
         click.echo(
-            json.dumps(
-                {**asdict(report), "exit_code": report.exit_code}, indent=2, ensure_ascii=False
-            )
+            json.dumps({**answer, "exit_code": report.exit_code}, indent=2, ensure_ascii=False)
         )
     elif not quiet:
         click.echo(summary(report, time.monotonic() - started), err=True)
@@ -204,9 +209,18 @@ def build(as_json: bool, quiet: bool, **values: Any) -> None:
 
 @main.command()
 @_shared(_content, _translations, _glossaries, _json)
+@click.option(
+    "--review",
+    is_flag=True,
+    help="List the review queue instead: flagged machine translations, most likely wrong first.",
+)
 def check(as_json: bool, **values: Any) -> None:
     """Exit 0 when every block has a current translation, nothing is fuzzy and no
-    glossary target is missing; 1 with one line per problem otherwise."""
+    glossary target is missing; 1 with one line per problem otherwise.
+
+    With --review: one line per machine translation in the review queue
+    (`po:line: block (article:line): signal: reason; ...`), exit 0 unless an article
+    could not be read (3)."""
     options = _options(as_json, need_content=True, **values)
     try:
         report = run_check(options)
@@ -215,6 +229,8 @@ def check(as_json: bool, **values: Any) -> None:
     except OSError as exc:
         failure = fileio.failure(exc)
         _fail(str(failure), failure.code, as_json)
+    if options.review:
+        _print_queue(report, as_json)
     problems = [*report.errors, *report.skipped, *report.review]
     code = EXIT_FAILED if problems else 0
     if as_json:
@@ -226,6 +242,39 @@ def check(as_json: bool, **values: Any) -> None:
         for line in report.warnings:
             click.echo(f"warning: {line}", err=True)
         click.echo(f"{report.articles} article(s) checked, {len(problems)} problem(s)", err=True)
+        if report.flagged:
+            click.echo(
+                f"{report.flagged} machine translation(s) in the review queue "
+                "(`translate-pipeline check --review` lists them)",
+                err=True,
+            )
+    sys.exit(code)
+
+
+def _print_queue(report: Report, as_json: bool) -> NoReturn:
+    """`check --review`: the queue, ranked; exit 3 when articles could not be read."""
+    unread = [*report.errors, *report.skipped]
+    code = EXIT_PARTIAL if unread else 0
+    if as_json:
+        answer = {
+            "queue": [item.as_json() for item in report.queue],
+            "problems": unread,
+            "warnings": report.warnings,
+            "exit_code": code,
+        }
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    else:
+        for item in report.queue:
+            click.echo(item.text())
+        for line in unread:
+            click.echo(line, err=True)
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
+        click.echo(
+            f"{report.articles} article(s) checked, {len(report.queue)} machine translation(s) "
+            "in the review queue",
+            err=True,
+        )
     sys.exit(code)
 
 

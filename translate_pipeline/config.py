@@ -64,6 +64,7 @@ class Options:
     device: str = "auto"
     threads: int | None = None
     pair: Pair = field(default_factory=Pair)
+    review: bool = False  # build: also write the review page; check: list the review queue
 
     def __post_init__(self) -> None:
         if self.base_url is not None:

@@ -4,7 +4,9 @@ Throughput comes from handing CTranslate2 well-formed work: every sentence of
 the run is tokenized at once, sorted by length, and sent in token-bounded
 batches, so padding is minimal and both CPU cores stay busy. Argos Translate's
 own decoding settings (beam 4, length penalty 0.2, unknowns replaced) are the
-defaults so output matches what its users know.
+defaults so output matches what its users know. Each translation comes with the model's
+mean log-probability per token (`backend.Translation.score`), which costs nothing extra:
+beam search computes it anyway.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import ctranslate2
 import sentencepiece
 
-from translate_pipeline.backend import Interrupted, Progress
+from translate_pipeline.backend import Interrupted, Progress, Translation
 from translate_pipeline.models import ModelError, Package, validate_package
 
 # Batches queued in CTranslate2 per worker thread at any time: enough that no worker waits
@@ -103,10 +105,12 @@ class Engine:
     def tokenize(self, sentences: Sequence[str]) -> list[list[str]]:
         return self.tokenizer.encode(list(sentences), out_type=str)
 
-    def translate(self, sentences: Sequence[str], progress: Progress | None = None) -> list[str]:
-        """English for each sentence, in order; empty sentences stay empty. Ctrl+C stops it
-        within the batches already running and raises `Interrupted` with the sentences
-        finished by then."""
+    def translate(
+        self, sentences: Sequence[str], progress: Progress | None = None
+    ) -> list[Translation]:
+        """The translation of each sentence, in order; empty sentences stay empty. Ctrl+C
+        stops it within the batches already running and raises `Interrupted` with the
+        sentences finished by then."""
         tokens = self.tokenize(sentences)
         chunks: list[list[str]] = []
         owners: list[int] = []
@@ -114,7 +118,7 @@ class Engine:
             for chunk in split_pieces(pieces, self.settings.max_input_tokens):
                 chunks.append(chunk)
                 owners.append(index)
-        results: list[list[str] | None] = [None] * len(chunks)
+        results: list[_Chunk | None] = [None] * len(chunks)
         try:
             self._translate_pieces(chunks, results, progress)
         except KeyboardInterrupt:
@@ -123,25 +127,32 @@ class Engine:
         return [joined[index] for index in range(len(sentences))]
 
     def _join(
-        self, count: int, owners: list[int], results: list[list[str] | None]
-    ) -> dict[int, str]:
-        """Each sentence whose chunks are all translated, decoded and joined, by index."""
-        ready = [i for i, pieces in enumerate(results) if pieces is not None]
-        finished = [pieces for pieces in results if pieces is not None]
+        self, count: int, owners: list[int], results: list[_Chunk | None]
+    ) -> dict[int, Translation]:
+        """Each sentence whose chunks are all translated, decoded and joined, by index; its
+        score is its least sure chunk's."""
+        ready = [i for i, chunk in enumerate(results) if chunk is not None]
+        finished = [chunk.pieces for chunk in results if chunk is not None]
         decoded = self.tokenizer.decode(finished) if finished else []
         texts = dict(zip(ready, decoded))
         parts: dict[int, list[str]] = {index: [] for index in range(count)}
+        scores: dict[int, list[float]] = {index: [] for index in range(count)}
         for chunk, owner in enumerate(owners):
             if chunk not in texts:
                 parts.pop(owner, None)
             elif owner in parts:
                 parts[owner].append(texts[chunk])
-        return {index: " ".join(p for p in pieces if p) for index, pieces in parts.items()}
+                if (score := results[chunk].score) is not None:  # type: ignore[union-attr]
+                    scores[owner].append(score)
+        return {
+            index: Translation(" ".join(p for p in pieces if p), min(scores[index], default=None))
+            for index, pieces in parts.items()
+        }
 
     def _translate_pieces(
         self,
         chunks: list[list[str]],
-        results: list[list[str] | None],
+        results: list[_Chunk | None],
         progress: Progress | None,
     ) -> None:
         # Longest first, in token-bounded batches as CTranslate2 cuts them, so padding is
@@ -150,7 +161,7 @@ class Engine:
         # be cancelled; a process that exits waits for them anyway). Their results are kept.
         for i, chunk in enumerate(chunks):
             if not chunk:
-                results[i] = []  # empty chunks need no model
+                results[i] = _Chunk([], None)  # empty chunks need no model
         order = sorted((i for i in range(len(chunks)) if chunks[i]), key=lambda i: -len(chunks[i]))
         batches = token_batches([len(chunks[i]) for i in order], self.settings.batch_tokens)
         queue = deque([order[k] for k in batch] for batch in batches)
@@ -189,18 +200,33 @@ class Engine:
             beam_size=self.settings.beam_size,
             num_hypotheses=1,
             length_penalty=self.settings.length_penalty,
+            return_scores=True,
             replace_unknowns=True,
             max_input_length=0,
             # Our chunks are at most max_input_tokens long; English can run longer.
             max_decoding_length=2 * self.settings.max_input_tokens + 16,
         )
 
-    def _collect(self, batch: tuple[list[int], list[Any]], results: list[list[str] | None]) -> None:
+    def _collect(self, batch: tuple[list[int], list[Any]], results: list[_Chunk | None]) -> None:
         for i, job in zip(*batch):
-            pieces = job.result().hypotheses[0]
+            result = job.result()
+            pieces = result.hypotheses[0]
             if self.target_prefix and pieces[:1] == [self.target_prefix]:
                 pieces = pieces[1:]
-            results[i] = pieces
+            results[i] = _Chunk(pieces, self._per_token(result.scores[0], len(pieces)))
+
+    def _per_token(self, score: float, length: int) -> float:
+        """CTranslate2 divides the summed log-probability by length ** length_penalty (and
+        counts the end token); undone here, so that scores of short and long sentences
+        compare."""
+        length += 1
+        return score * length**self.settings.length_penalty / length
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    pieces: list[str]
+    score: float | None
 
 
 def token_batches(lengths: Sequence[int], limit: int) -> list[list[int]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from translate_pipeline import fileio, models, translate
-from translate_pipeline.backend import Backend, Interrupted, Progress, model_label
+from translate_pipeline.backend import Backend, Interrupted, Progress, Translation, model_label
 from translate_pipeline.config import Options, language_name
 from translate_pipeline.engine import Engine, EngineSettings
 from translate_pipeline.glossary import Glossary
@@ -46,7 +46,7 @@ class Journal:
     def __init__(self, path: Path, report: Report | None = None) -> None:
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
-        self.sentences: dict[tuple[str, str], str] = {}  # (sentence, model) -> translation
+        self.sentences: dict[tuple[str, str], Translation] = {}  # (sentence, model) -> it
         self.usable = True
         try:
             data = fileio.read_input(path, MAX_JOURNAL_BYTES)
@@ -66,7 +66,7 @@ class Journal:
             try:
                 record = json.loads(line)
                 if "sentence" in record:
-                    self.sentences[(record["sentence"], record["model"])] = record["target"]
+                    self._add_sentence(record)
                 else:
                     key = journal_key(record["source"], record.get("glossary", ()))
                     self.entries[key] = record
@@ -87,9 +87,13 @@ class Journal:
                 raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         for record in records:
             if "sentence" in record:
-                self.sentences[(record["sentence"], record["model"])] = record["target"]
+                self._add_sentence(record)
             else:
                 self.entries[journal_key(record["source"], record["glossary"])] = record
+
+    def _add_sentence(self, record: dict[str, Any]) -> None:
+        translation = Translation(str(record["target"]), record.get("score"))
+        self.sentences[(record["sentence"], record["model"])] = translation
 
     def get(self, source: str, signature: Sequence[str]) -> dict[str, Any] | None:
         return self.entries.get(journal_key(source, signature))
@@ -158,7 +162,7 @@ def translate_waves(
 
         def translate_sentences(
             sentences: Sequence[str], wave_progress: Progress = wave_progress
-        ) -> list[str]:
+        ) -> list[Translation]:
             known = [journal.sentences.get((s, model)) for s in sentences]
             todo = [s for s, k in zip(sentences, known) if k is None]
             try:
@@ -166,8 +170,8 @@ def translate_waves(
             except Interrupted as stopped:
                 journal.add(
                     [
-                        {"sentence": todo[i], "target": text, "model": model}
-                        for i, text in sorted(stopped.finished.items())
+                        {"sentence": todo[i], "target": t.text, "score": t.score, "model": model}
+                        for i, t in sorted(stopped.finished.items())
                     ]
                 )
                 raise
@@ -183,6 +187,7 @@ def translate_waves(
                     "target": result.target,
                     "model": model,
                     "problems": result.problems,
+                    "scores": list(result.scores),
                 }
                 for unit, result in zip(units, results)
             ]

@@ -32,6 +32,9 @@ read for meaning.
 - `tp.glossary`: hash of the glossary signature (the terms applied and their
   settings) the machine translated with; `tp.terms` the terms themselves.
 - `tp.lang`: language of a copied block; `tp.notes`: what the machine could not do;
+  `tp.review`: why a machine translation should be checked (`quality.Signal`s: name,
+  severity, reason, the words to highlight), shown as `#. review: numbers: …` lines; a
+  person's edit, or a translator comment `reviewed`, clears it;
   `tp.machine`: for a human entry whose German changed (`#, fuzzy` with `#| msgid`,
   as `msgmerge` marks it), the fresh machine English the pages show until a person
   reviews the entry and clears the flag.
@@ -63,11 +66,13 @@ from urllib.parse import quote, unquote
 
 from translate_pipeline import fileio, pofile
 from translate_pipeline.config import Pair, language_name
+from translate_pipeline.quality import Signal
 
 HUMAN, MACHINE, COPY = "human", "machine", "copy"
 UNVERIFIED = "unverified"  # no bookkeeping: decided by comparing with the machine
 ORIGINS = (HUMAN, MACHINE, COPY)
 FUZZY_SIMILARITY = 0.6
+REVIEWED = "reviewed"  # a translator comment that accepts a flagged machine translation
 
 
 class TranslationMemoryError(Exception):
@@ -83,6 +88,7 @@ class Raw:
     message: pofile.Message
     entry: Entry
     legacy: bool = False  # bookkeeping in the format of earlier versions
+    line: int = 0  # of the msgid in the file, for people to go to
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class Entry:
     references: tuple[str, ...] = ()
     machine_sha1: str = ""
     notes: tuple[str, ...] = ()  # what the machine could not do (formatting dropped ...)
+    review: tuple[Signal, ...] = ()  # why a person should check this machine translation
     # Hash of the glossary signature the machine translated with (`glossary_hash`).
     glossary_sha1: str = ""
     comments: tuple[str, ...] = ()  # translator comments (`# ...`), one per line
@@ -144,6 +151,7 @@ def machine_entry(
     glossary: Iterable[str] = (),
     notes: Iterable[str] = (),
     signature: str | None = None,
+    review: Iterable[Signal] = (),
 ) -> Entry:
     """A machine translation; `signature` (default: the terms) is what makes it stale."""
     glossary = tuple(glossary)
@@ -155,6 +163,7 @@ def machine_entry(
         glossary,
         machine_sha1=sha1(target),
         notes=tuple(notes),
+        review=tuple(review),
         glossary_sha1=glossary_hash(glossary if signature is None else signature),
     )
 
@@ -255,6 +264,24 @@ def _decode_list(value: str) -> tuple[str, ...]:
     return tuple(_decode(v) for v in value.split(","))
 
 
+_FIELD = "\x1f"
+
+
+def _encode_signals(signals: Iterable[Signal]) -> str:
+    return _encode_list(
+        _FIELD.join((s.name, str(s.severity), s.reason, s.german, s.english)) for s in signals
+    )
+
+
+def _decode_signals(value: str) -> tuple[Signal, ...]:
+    """Signals of a `tp.review` token; ValueError for one that is not five fields."""
+    signals = []
+    for item in _decode_list(value):
+        name, severity, reason, german, english = item.split(_FIELD)
+        signals.append(Signal(name, int(severity), reason, german, english))
+    return tuple(signals)
+
+
 def is_token_line(line: str) -> bool:
     """A comment line that holds only bookkeeping tokens (or part of a wrapped one)."""
     words = line.split()
@@ -287,6 +314,8 @@ def token_line(entry: Entry) -> str:
         tokens.append(("lang", _encode(entry.lang)))
     if entry.notes:
         tokens.append(("notes", _encode_list(entry.notes)))
+    if entry.review:
+        tokens.append(("review", _encode_signals(entry.review)))
     if entry.machine_target:
         tokens.append(("machine", _encode(entry.machine_target)))
     return " ".join(f"{PREFIX}{key}={value}" for key, value in tokens)
@@ -309,6 +338,7 @@ def info_lines(
     notes: Iterable[str] = (),
     machine: str = "",
     lang: str = "",
+    review: Iterable[Signal] = (),
 ) -> list[str]:
     """The comments for people that go with the tokens; never read for meaning."""
     lines = []
@@ -322,6 +352,7 @@ def info_lines(
     if terms:
         lines.append("glossary: " + "; ".join(_one_line(t) for t in terms))
     lines += [f"note: {_one_line(n)}" for n in notes]
+    lines += [f"review: {s.name}: {_one_line(s.reason)}" for s in review]
     if machine:
         lines.append(f"machine translation of the changed German, shown until review: "
                      f"{_one_line(machine)}")  # fmt: skip
@@ -388,7 +419,7 @@ def _is_legacy(lines: list[str]) -> bool:
     return any(re.match(r"origin: (human|machine|copy)\b", line) for line in lines)
 
 
-def _entry_from_message(message: pofile.Message, text: str) -> Entry:
+def _entry_from_message(message: pofile.Message, text: str, line: int = 0) -> Entry:
     extracted = list(message.extracted)
     candidates = [c for c in (*extracted, *message.comments) if is_token_line(c)]
     if candidates:
@@ -397,6 +428,7 @@ def _entry_from_message(message: pofile.Message, text: str) -> Entry:
         extracted = _drop_runs(extracted, _all_info_lines(_tokens(candidates)))
     token_lines = [c for c in (*extracted, *message.comments) if is_token_line(c)]
     comments = tuple(c for c in message.comments if not is_token_line(c))
+    reviewed = any(c.strip().lower() == REVIEWED for c in comments)
     extracted = [c for c in extracted if not is_token_line(c)]
     base = {
         "source": message.msgid,
@@ -420,8 +452,11 @@ def _entry_from_message(message: pofile.Message, text: str) -> Entry:
         fields = {"origin": UNVERIFIED}
     if not message.msgstr:
         fields = {"origin": UNVERIFIED}  # untranslated: no bookkeeping vouches for it
+    if reviewed:  # an editor accepted the flagged translation as it is
+        fields["review"] = ()
+        base["comments"] = tuple(c for c in comments if c.strip().lower() != REVIEWED)
     entry = Entry(**{**base, **fields, "extracted": tuple(extracted)})  # type: ignore[arg-type]
-    return dataclasses.replace(entry, raw=Raw(text, message, entry, legacy))
+    return dataclasses.replace(entry, raw=Raw(text, message, entry, legacy, line))
 
 
 def _all_info_lines(values: dict[str, set[str]]) -> list[str]:
@@ -432,7 +467,7 @@ def _all_info_lines(values: dict[str, set[str]]) -> list[str]:
         for value in values.get(key, ()):
             try:
                 result.append(decode(value))
-            except UnicodeDecodeError:
+            except ValueError:  # UnicodeDecodeError, or review signals that are not
                 pass
         return result
 
@@ -448,6 +483,8 @@ def _all_info_lines(values: dict[str, set[str]]) -> list[str]:
         lines += info_lines("", notes=notes)
     for machine in decoded("machine"):
         lines += info_lines("", machine=machine)
+    for review in decoded("review", _decode_signals):
+        lines += info_lines("", review=review)
     return list(dict.fromkeys(lines))
 
 
@@ -464,6 +501,10 @@ def _token_fields(values: dict[str, set[str]], message: pofile.Message) -> dict[
         machine = _decode(one.get("machine", ""))
     except UnicodeDecodeError:
         return {"origin": UNVERIFIED}
+    try:
+        review = _decode_signals(one["review"]) if "review" in one else ()
+    except ValueError:
+        review = ()  # signals garbled by hand: they only ever advise, so they go
     stored_sha = one.get("sha1", "")
     if origin not in ORIGINS or (origin == MACHINE and not stored_sha):
         return {"origin": UNVERIFIED}
@@ -479,6 +520,7 @@ def _token_fields(values: dict[str, set[str]], message: pofile.Message) -> dict[
         "machine_target": machine,
         "machine_sha1": stored_sha if origin == MACHINE else "",
         "notes": notes if origin == MACHINE else (),
+        "review": review if origin == MACHINE else (),
         "glossary_sha1": one.get("glossary", ""),
     }
 
@@ -549,6 +591,9 @@ def _header_fields(msgstr: str) -> dict[str, str]:
     return fields
 
 
+_MESSAGE_START = re.compile(r"(#~ ?)?msg(ctxt|id)\b")
+
+
 def parse(text: str) -> Memory:
     """The memory in a PO file's text; PoSyntaxError if it does not parse."""
     po = pofile.parse(text)
@@ -568,7 +613,9 @@ def parse(text: str) -> Memory:
     for block in blocks:
         if not block.message.msgid:
             continue
-        entry = _entry_from_message(block.message, block.text)
+        lines = block.text.split("\n")
+        before = next((i for i, t in enumerate(lines) if _MESSAGE_START.match(t)), 0)
+        entry = _entry_from_message(block.message, block.text, block.line + before)
         if block.message.obsolete:
             memory.obsolete.append(entry)
         else:
@@ -623,6 +670,7 @@ def _message(entry: Entry, obsolete: bool) -> pofile.Message:
             entry.notes,
             entry.machine_target,
             entry.lang,
+            entry.review,
         )
         extracted = [line, *ours, *extracted]
     same_previous = base is not None and (base.previous_msgid or "") == entry.previous_source

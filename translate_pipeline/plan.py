@@ -20,6 +20,7 @@ from typing import Any
 from translate_pipeline import memory
 from translate_pipeline.articles import Unit
 from translate_pipeline.memory import Entry, Memory
+from translate_pipeline.quality import Signal
 
 COPY_LANGUAGE = "zxx"  # no linguistic content (numbers, code, URLs): copied as it is
 
@@ -95,10 +96,13 @@ def plan_units(
     return plans
 
 
-def settle(plan: Planned, machine: Mapping[str, Any] | None) -> Entry:
+def settle(
+    plan: Planned, machine: Mapping[str, Any] | None, review: Sequence[Signal] = ()
+) -> Entry:
     """The memory entry a unit ends the build with; `machine` is the machine's record for
-    it (`target`, `model`, `problems`) when it needed one. An editor's comments and flags
-    stay with the entry whatever happens to its text."""
+    it (`target`, `model`, `problems`) when it needed one, `review` why a person should
+    check that translation. An editor's comments and flags stay with the entry whatever
+    happens to its text."""
     entry = plan.entry
     if entry is not None and not plan.needs_machine:
         if not entry.fuzzy and (entry.previous_source or entry.machine_target):
@@ -112,7 +116,7 @@ def settle(plan: Planned, machine: Mapping[str, Any] | None) -> Entry:
     notes = [p for p in machine.get("problems", []) if not p.startswith("glossary target")]
     fresh = memory.machine_entry(
         plan.unit.text, machine["target"], machine["model"], plan.terms, notes,
-        signature="\n".join(plan.signature),
+        signature="\n".join(plan.signature), review=review,
     )  # fmt: skip
     if entry is None:
         return fresh

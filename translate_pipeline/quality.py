@@ -77,10 +77,11 @@ Signals (``Signal.name``) and their rules, severity 3 = high, 1 = low:
     ``non…``, ``-less``; ``dislike`` and a few ``dis…`` words. Affixes count because the
     German ``nicht wiederzuerkennen`` is correctly ``unrecognisable``.
 ``confidence`` (2, 1)
-    A sentence whose score is among the build's lowest ``confidence_percentile`` per cent (1),
-    also below ``confidence_floor`` (2); a margin to the second-best hypothesis below
-    ``min_margin`` (1). Builds with fewer than ``confidence_min_scores`` scores use
-    ``confidence_floor`` alone.
+    A sentence whose score is among the build's lowest ``confidence_percentile`` per cent (1);
+    one that is also an outlier of the build's scores (below the median − ``confidence_k`` ×
+    MAD, the spread at least ``confidence_min_spread``) or below ``confidence_floor`` (2); a
+    margin to the second-best hypothesis below ``min_margin`` (1). Builds with fewer than
+    ``confidence_min_scores`` scores use ``confidence_floor`` alone.
 ``glossary`` (3), ``markup`` (1)
     Problems the pipeline already reports as strings (``Result.problems``): ``glossary
     target … missing`` and everything else (placeholders, markers) respectively.
@@ -101,6 +102,8 @@ from translate_pipeline.segment import split_sentences
 
 __all__ = [
     "SIGNAL_NAMES",
+    "bounds",
+    "length_ratio",
     "Features",
     "Mention",
     "ReviewConfig",
@@ -109,6 +112,7 @@ __all__ = [
     "english_numbers",
     "features",
     "german_numbers",
+    "queued",
     "review",
     "risk",
     "signals",
@@ -151,6 +155,8 @@ class ReviewConfig:
     confidence_percentile: float = 5.0
     confidence_floor: float = -1.0  # length-normalised log-probability
     confidence_min_scores: int = 20  # fewer scores: only confidence_floor applies
+    confidence_k: float = 4.0  # outliers: below median - k * MAD of the build's scores
+    confidence_min_spread: float = 0.05
     min_margin: float = 0.05  # best minus second-best hypothesis score
     # untranslated
     copy_similarity: float = 0.8  # character-trigram Dice coefficient
@@ -161,6 +167,8 @@ class ReviewConfig:
     # repetition
     repetition_max_n: int = 6
     repetition_min_count: int = 3
+    # the review queue: units with a signal of at least this severity
+    queue_severity: int = 2
     # length
     length_k: float = 4.0
     length_min_spread: float = 0.12  # natural-log units (≈ ±13 %)
@@ -1158,6 +1166,14 @@ def _chars(text: str) -> int:
     return sum(not ch.isspace() for ch in text)
 
 
+def length_ratio(german: str, english: str, config: ReviewConfig = DEFAULT_CONFIG) -> float | None:
+    """log(English characters / German characters), None for a unit too short to judge."""
+    de_chars, en_chars = _chars(german), _chars(english)
+    if de_chars < config.length_min_chars:
+        return None
+    return math.log((en_chars + 1) / (de_chars + 1))
+
+
 def features(
     german: str,
     english: str,
@@ -1174,10 +1190,7 @@ def features(
     german = " ".join(german.split())
     english = " ".join(english.split())
     exempt = tuple(exempt)
-    de_chars, en_chars = _chars(german), _chars(english)
-    log_ratio = (
-        math.log((en_chars + 1) / (de_chars + 1)) if de_chars >= config.length_min_chars else None
-    )
+    log_ratio = length_ratio(german, english, config)
     similarity = _copy_similarity(german, english, config.untranslated_min_letters)
     whole_german = False
     german_sentence = ""
@@ -1234,6 +1247,8 @@ class Thresholds:
     length_high: float
     from_build: bool  # False: the build was too small, fallbacks apply
     config: ReviewConfig = field(default=DEFAULT_CONFIG, compare=False)
+    confidence_outlier: float = -math.inf  # scores below it are unusual for this build
+    confidence_median: float = math.inf  # a score at the median is never among the lowest
 
 
 def _median(values: Sequence[float]) -> float:
@@ -1246,22 +1261,44 @@ def thresholds(build: Sequence[Features], config: ReviewConfig = DEFAULT_CONFIG)
     """The build's own bounds: the score below which a sentence is among the lowest
     ``confidence_percentile`` per cent, and the range of usual length ratios (median ± k·MAD
     of the log ratios)."""
-    scores = sorted(s for f in build for s in f.scores)
+    return bounds(
+        [s for f in build for s in f.scores],
+        [f.log_ratio for f in build if f.log_ratio is not None],
+        config,
+    )
+
+
+def bounds(
+    scores: Iterable[float], ratios: Iterable[float], config: ReviewConfig = DEFAULT_CONFIG
+) -> Thresholds:
+    """`thresholds` from the numbers alone (every sentence score, every unit's
+    `length_ratio`), so a large build need not keep its units' features."""
+    scores = sorted(scores)
+    ratios = list(ratios)
+    outlier, median = -math.inf, math.inf
     if len(scores) >= config.confidence_min_scores:
         rank = max(0, math.ceil(config.confidence_percentile / 100 * len(scores)) - 1)
         cutoff = scores[rank]
+        outlier = _robust_low(scores, config.confidence_k, config.confidence_min_spread)
+        median = _median(scores)
     else:
         cutoff = config.confidence_floor
-    ratios = [f.log_ratio for f in build if f.log_ratio is not None]
     if len(ratios) >= config.length_min_units:
-        median = _median(ratios)
-        mad = 1.4826 * _median([abs(r - median) for r in ratios])
-        spread = config.length_k * max(mad, config.length_min_spread)
-        low, high, from_build = median - spread, median + spread, True
+        low = _robust_low(ratios, config.length_k, config.length_min_spread)
+        high = 2 * _median(ratios) - low
+        from_build = True
     else:
         low, high = (math.log(r) for r in config.fallback_length_ratio)
         from_build = False
-    return Thresholds(cutoff, low, high, from_build, config)
+    return Thresholds(cutoff, low, high, from_build, config, outlier, median)
+
+
+def _robust_low(values: Sequence[float], k: float, min_spread: float) -> float:
+    """median − k × MAD (scaled to a standard deviation, at least `min_spread`): the low end
+    of what is usual, which a few extreme values do not move."""
+    median = _median(values)
+    mad = 1.4826 * _median([abs(v - median) for v in values])
+    return median - k * max(mad, min_spread)
 
 
 def _ratio_text(log_ratio: float) -> str:
@@ -1374,8 +1411,10 @@ def signals(unit: Features, limits: Thresholds, extra_problems: Iterable[str] = 
     if unit.scores:
         worst = min(range(len(unit.scores)), key=lambda i: unit.scores[i])
         score = unit.scores[worst]
-        if score <= limits.confidence_cutoff or score <= config.confidence_floor:
-            severity = MEDIUM if score <= config.confidence_floor else LOW
+        lowest = score <= limits.confidence_cutoff and score < limits.confidence_median
+        if lowest or score <= config.confidence_floor:
+            unusual = score < limits.confidence_outlier or score <= config.confidence_floor
+            severity = MEDIUM if unusual else LOW
             out.append(
                 Signal(
                     "confidence",
@@ -1440,3 +1479,9 @@ def review(
     """Both stages for a whole build: the signals of each unit, in order."""
     limits = thresholds(build, config)
     return [signals(unit, limits, problems[k] if problems else ()) for k, unit in enumerate(build)]
+
+
+def queued(unit_signals: Sequence[Signal], config: ReviewConfig = DEFAULT_CONFIG) -> bool:
+    """Whether the unit goes into the review queue: weak signals alone (one low score, one
+    capitalised word that may be a noun) only ever add to a stronger reason."""
+    return any(s.severity >= config.queue_severity for s in unit_signals)

@@ -19,6 +19,8 @@ Decisions:
 * Dates that lack a year or cannot be read sort after dated articles; in feeds they take
   the newest known date (or the Unix epoch), so the output never depends on the clock.
 * Every page carries a Content-Security-Policy that allows no external requests.
+* The review page (`render_review`, ``_review/index.html``) is for editors: written only
+  when asked for, linked from no page, in no sitemap or feed, and marked ``noindex``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import posixpath
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -37,7 +39,7 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from translate_pipeline.config import Pair
+from translate_pipeline.config import Pair, language_name
 from translate_pipeline.dates import format_date, iso, parse_date, timestamp
 
 WORDS_PER_MINUTE = 200
@@ -761,3 +763,84 @@ def render_indexes(summaries: Sequence[Summary], site: Site) -> dict[str, bytes]
     if site.base_url is not None:
         files["sitemap.xml"] = _sitemap(site, ordered)
     return files
+
+
+REVIEW_PAGE = "_review/index.html"
+
+
+@dataclass(frozen=True)
+class _ReviewItem:
+    rank: int
+    risk: str
+    signals: str  # names, space-separated, for the filter
+    po: str
+    line: int
+    article: str
+    article_line: int
+    where: str
+    german: Markup
+    english: Markup
+    reasons: list[tuple[str, int, str]]  # (signal, severity, reason)
+
+
+def _highlight(text: str, spans: Iterable[tuple[str, str]]) -> Markup:
+    """`text` with the first free occurrence of each (span, signal) marked."""
+    marks: list[tuple[int, int, str]] = []
+    for span, signal in spans:
+        start = text.find(span) if span else -1
+        while start >= 0 and any(a < start + len(span) and start < b for a, b, _ in marks):
+            start = text.find(span, start + 1)
+        if start >= 0:
+            marks.append((start, start + len(span), signal))
+    out, last = Markup(""), 0
+    for start, end, signal in sorted(marks):
+        out += text[last:start]
+        out += Markup('<mark data-signal="{}">{}</mark>').format(signal, text[start:end])
+        last = end
+    return out + text[last:]
+
+
+def render_review(queue: Sequence, site: Site) -> bytes:
+    """The review queue as one page (`review.Item`s, ranked): German and English side by
+    side with what each signal found marked, where to edit, filters by signal."""
+    items = [
+        _ReviewItem(
+            rank,
+            f"{item.risk:.2f}",
+            " ".join(dict.fromkeys(s.name for s in item.signals)),
+            item.po,
+            item.line,
+            item.article,
+            item.article_line,
+            item.where,
+            _highlight(item.german, [(s.german, s.name) for s in item.signals]),
+            _highlight(item.english, [(s.english, s.name) for s in item.signals]),
+            [(s.name, s.severity, s.reason) for s in item.signals],
+        )
+        for rank, item in enumerate(queue, 1)
+    ]
+    per_signal: dict[str, int] = {}
+    per_article: dict[str, int] = {}
+    for item in queue:
+        for name in dict.fromkeys(s.name for s in item.signals):
+            per_signal[name] = per_signal.get(name, 0) + 1
+        per_article[item.article] = per_article.get(item.article, 0) + 1
+    script = _static("review.js")
+    return _render(
+        "review.html",
+        _context(
+            site,
+            REVIEW_PAGE,
+            "en",
+            title=f"Review queue · {site.title}",
+            robots="noindex",
+            canonical="",
+            script=Markup(script),
+            csp=_csp(script),
+            items=items,
+            per_signal=sorted(per_signal.items()),
+            per_article=sorted(per_article.items(), key=lambda a: (-a[1], a[0])),
+            source_name=language_name(site.pair.source),
+            target_name=language_name(site.pair.target),
+        ),
+    )

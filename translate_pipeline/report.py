@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_NO_MODEL, EXIT_PARTIAL = 0, 1, 2, 3
 # A file or folder could not be read or written (disk full, permission denied, read-only
@@ -34,6 +35,8 @@ class Report:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
+    flagged: int = 0  # machine translations in the review queue
+    queue: list[Any] = field(default_factory=list)  # `review.Item`s, when asked for
     files_written: int = 0
     model: str = ""
     translated_units: list[str] = field(default_factory=list)
@@ -56,6 +59,11 @@ def summary(report: Report, seconds: float) -> str:
         lines.append(f"glossary changes: {report.glossary_retranslated} unit(s) translated again")
     if report.model:
         lines.append(f"model: {report.model}")
+    if report.flagged:
+        lines.append(
+            f"review queue: {report.flagged} machine translation(s) to check first "
+            "(`translate-pipeline check --review`)"
+        )
     if report.review:
         lines.append(f"needs review ({len(report.review)}):")
         lines.extend(f"  {line}" for line in report.review[:20])

@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from translate_pipeline import markup
+from translate_pipeline.backend import Translation
 from translate_pipeline.glossary import Glossary, Match, missing_targets
 from translate_pipeline.segment import split_sentences
 
-Translate = Callable[[Sequence[str]], list[str]]
+Translate = Callable[[Sequence[str]], list[Translation]]
 
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _MARKER = re.compile(r"</?\d+/?>")
@@ -32,6 +33,7 @@ class Result:
     target: str
     glossary: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
+    scores: tuple[float, ...] = ()  # the model's, per sentence (`backend.Translation.score`)
 
 
 @dataclass
@@ -101,10 +103,13 @@ def translate_units(
     flat = [s for p in prepared for s in [*p.sentences, *p.titles]]
     english = iter(translate(flat))
     per_unit: list[list[str]] = []
+    scores: list[list[float | None]] = []
     titles: list[list[str]] = []
     for p in prepared:
-        per_unit.append([next(english) for _ in p.sentences])
-        titles.append([next(english) for _ in p.titles])
+        done = [next(english) for _ in p.sentences]
+        per_unit.append([t.text for t in done])
+        scores.append([t.score for t in done])
+        titles.append([next(english).text for _ in p.titles])
 
     # Verify glossary targets sentence by sentence; collect the pieces of every
     # sentence that lost one, and translate them all in one more call.
@@ -123,19 +128,26 @@ def translate_units(
         ]
         translated = iter(translate(pieces))
         for u, s, parts in repairs:
-            english_parts = [
-                text if _kept(is_term, text) else _respace(text, next(translated))
-                for is_term, text in parts
-            ]
+            english_parts = []
+            for is_term, text in parts:
+                if _kept(is_term, text):
+                    english_parts.append(text)
+                    continue
+                piece = next(translated)
+                english_parts.append(_respace(text, piece.text))
+                score = scores[u][s]
+                if piece.score is not None and score is not None:
+                    scores[u][s] = min(score, piece.score)
             per_unit[u][s] = " ".join("".join(english_parts).split())
 
     results = []
-    for p, sentences, unit_titles in zip(prepared, per_unit, titles):
+    for p, sentences, unit_titles, unit_scores in zip(prepared, per_unit, titles, scores):
         restored = markup.restore(" ".join(sentences), p.protected, unit_titles)
         problems = list(restored.problems)
         lost = missing_targets(restored.markdown, p.matches)
         problems.extend(f"glossary target {m.target!r} (for {m.source!r}) missing" for m in lost)
-        results.append(Result(restored.markdown, glossary_signature(p.matches), problems))
+        known = tuple(s for s in unit_scores if s is not None)
+        results.append(Result(restored.markdown, glossary_signature(p.matches), problems, known))
     return results
 
 
