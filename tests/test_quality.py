@@ -651,9 +651,7 @@ def test_confidence_outlier_of_the_build_is_medium():
     limits = thresholds([*usual, odd])
     (found,) = only(signals(odd, limits), "confidence")
     assert found.severity == MEDIUM and "sentence 2 (score -0.70" in found.reason
-    assert not [
-        s for f in usual for s in signals(f, thresholds(usual)) if s.severity > LOW
-    ]
+    assert not [s for f in usual for s in signals(f, thresholds(usual)) if s.severity > LOW]
     # Scores all alike (a model that is always sure): none of them is among "the lowest".
     alike = [features("Ein Satz.", "A sentence.", [0.0]) for _ in range(40)]
     assert not [s for f in alike for s in signals(f, thresholds(alike)) if s.name == "confidence"]
