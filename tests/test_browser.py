@@ -16,7 +16,7 @@ import pytest
 from pages import render_site
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from translate_pipeline.render import ArticlePage, Row, Version
+from translate_pipeline.render import ArticlePage, Row, Target, Version
 from translate_pipeline.serve import make_server, snapshot, watch_files
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,8 +89,11 @@ def fixture_page() -> ArticlePage:
         source=Version(
             "de", "Über das Übersetzen", "Warum zweisprachig.", _body(rows, "de"), LONG_DE
         ),
-        target=Version("en", "On translating", "Why bilingual.", _body(rows, "en"), LONG_EN),
-        rows=rows,
+        targets=(
+            Target(
+                Version("en", "On translating", "Why bilingual.", _body(rows, "en"), LONG_EN), rows
+            ),
+        ),
     )
 
 
@@ -106,8 +109,12 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         author="Max Muster",
         date="2.1.2024",
         source=Version("de", "Zweiter Artikel", "Noch einer.", "<p>Hallo.</p>", "Hallo."),
-        target=Version("en", "Second article", "Another one.", "<p>Hello.</p>", "Hello."),
-        rows=(Row("paragraph", "<p>Hallo.</p>", "<p>Hello.</p>"),),
+        targets=(
+            Target(
+                Version("en", "Second article", "Another one.", "<p>Hello.</p>", "Hello."),
+                (Row("paragraph", "<p>Hallo.</p>", "<p>Hello.</p>"),),
+            ),
+        ),
     )
     for rel, data in render_site([fixture_page(), other]).items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +162,7 @@ def test_pairs_start_at_the_same_height_side_by_side_at_1280(
                     deFirst: box(de.firstElementChild), enFirst: box(en.firstElementChild)};
         })"""
     )
-    assert len(boxes) == len(fixture_page().rows)
+    assert len(boxes) == len(fixture_page().targets[0].rows)
     for row in boxes:
         assert abs(row["de"]["top"] - row["en"]["top"]) < 1, row["kind"]
         assert abs(row["deFirst"]["top"] - row["enFirst"]["top"]) < 1, row["kind"]

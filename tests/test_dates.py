@@ -74,9 +74,27 @@ def test_format_and_iso(date: PartialDate, de: str, en: str, iso_form: str) -> N
     assert iso(date) == iso_form
 
 
-def test_format_rejects_unknown_language() -> None:
-    with pytest.raises(ValueError):
-        format_date(PartialDate(2025, 3, 15), "fr")
+@pytest.mark.parametrize(
+    ("date", "fr", "es", "uk"),
+    [
+        (PartialDate(2025, 3, 15), "15 mars 2025", "15 de marzo de 2025", "15 березня 2025"),
+        (PartialDate(None, 3, 15), "15 mars", "15 de marzo", "15 березня"),
+        (PartialDate(2025, 3, None), "mars 2025", "marzo de 2025", "березень 2025"),
+        (PartialDate(2024, 8, 1), "1er août 2024", "1 de agosto de 2024", "1 серпня 2024"),
+    ],
+)
+def test_format_in_more_target_languages(date: PartialDate, fr: str, es: str, uk: str) -> None:
+    assert (format_date(date, "fr"), format_date(date, "es"), format_date(date, "uk")) == (
+        fr,
+        es,
+        uk,
+    )
+
+
+def test_languages_without_month_names_get_iso_dates() -> None:
+    """A clear fallback every reader understands, rather than English month names."""
+    assert format_date(PartialDate(2025, 3, 15), "pl") == "2025-03-15"
+    assert format_date(PartialDate(2025, 3, None), "ar") == "2025-03"
 
 
 @pytest.mark.parametrize(

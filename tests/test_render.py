@@ -15,6 +15,7 @@ from translate_pipeline.render import (
     Row,
     Site,
     Summary,
+    Target,
     Version,
     relative,
     render_article,
@@ -115,11 +116,15 @@ def page(
         source=Version(
             "de", title, "Eine Einführung.", "<h1>Einleitung</h1><p>Text</p>", "wort " * 450
         ),
-        target=Version(
-            "en", f"EN {title}", "An introduction.", "<h1>Intro</h1><p>Text</p>", "w " * 90
+        targets=(
+            Target(
+                Version(
+                    "en", f"EN {title}", "An introduction.", "<h1>Intro</h1><p>Text</p>", "w " * 90
+                ),
+                rows,
+                machine_translated,
+            ),
         ),
-        rows=rows,
-        machine_translated=machine_translated,
     )
 
 
@@ -149,8 +154,12 @@ def test_escaping_everywhere() -> None:
         author='Eve "<i>"',
         date="<b>gestern</b>",
         source=Version("de", EVIL, EVIL, "<p>ok</p>", "ok"),
-        target=Version("en", EVIL, EVIL, "<p>ok</p>", "ok"),
-        rows=(Row("paragraph", "<p>ok</p>", "<p>ok</p>", note=EVIL),),
+        targets=(
+            Target(
+                Version("en", EVIL, EVIL, "<p>ok</p>", "ok"),
+                (Row("paragraph", "<p>ok</p>", "<p>ok</p>", note=EVIL),),
+            ),
+        ),
     )
     files = render_site([evil], base_url=BASE, site_title=EVIL)
     for name, data in files.items():
@@ -257,8 +266,8 @@ def test_bilingual_rows_pair_each_block_with_lang_attributes() -> None:
     article = page()
     doc = Doc(render_article(article, Site())["de-en/erster-artikel/index.html"])
     rows = [i for i, (t, a) in enumerate(doc.elements) if a.get("class", "").startswith("row k-")]
-    shown = [r for r in article.rows if r.source_html or r.target_html]
-    assert len(rows) == len(shown) == len(article.rows) - 1  # the empty reference row
+    shown = [r for r in article.targets[0].rows if r.source_html or r.target_html]
+    assert len(rows) == len(shown) == len(article.targets[0].rows) - 1  # the empty reference row
     for row, index in zip(shown, rows):
         de, en = doc.children(index)
         assert (de["class"], de["lang"]) == ("de", row.source_lang or "de")
@@ -392,8 +401,7 @@ def test_page_budget_excluding_article_text() -> None:
         author="A",
         date="2025-01-01",
         source=Version("de", "Lang", "Lang.", body_de, body_de),
-        target=Version("en", "Long", "Long.", body_en, body_en),
-        rows=rows,
+        targets=(Target(Version("en", "Long", "Long.", body_en, body_en), rows),),
     )
     files = render_site([long])
     assert len(files["de-en/lang/index.html"]) - len(body_de) - len(body_en) < 50_000

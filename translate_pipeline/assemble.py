@@ -21,19 +21,45 @@ from translate_pipeline.plan import COPY_LANGUAGE, Planned, changed_german
 
 def article_page(
     article: Article,
-    plans: Sequence[Planned],
-    entries: Sequence[Entry],
-    pair: Pair,
+    targets: Sequence[tuple[Pair, Sequence[Planned], Sequence[Entry]]],
     resolve: Resolve | None = None,
 ) -> tuple[render.ArticlePage, list[str]]:
-    """The page, and one `file:line: …` line per element or attribute the sanitizer removed."""
+    """The page in every target language (a pair, its units' plans and their entries),
+    and one `file:line: …` line per element or attribute the sanitizer removed."""
+    source = targets[0][0].source
+    source_body, source_rows, problems = _source(article, source, resolve)
+    page = render.ArticlePage(
+        slug=article.slug,
+        author=article.author,
+        date=article.date,
+        source=render.Version(
+            source,
+            article.title,
+            article.description,
+            source_body,
+            sanitize.prose(source_body),
+        ),
+        targets=tuple(
+            _target(article, source_rows, pair, plans, entries, resolve)
+            for pair, plans, entries in targets
+        ),
+    )
+    return page, problems
+
+
+def _target(
+    article: Article,
+    source_rows: Sequence[str],
+    pair: Pair,
+    plans: Sequence[Planned],
+    entries: Sequence[Entry],
+    resolve: Resolve | None,
+) -> render.Target:
     document = article.document
     translations = {plan.unit.text: entry.display for plan, entry in zip(plans, entries)}
     by_source = {plan.unit.text: entry for plan, entry in zip(plans, entries)}
     langs = {plan.unit.text: plan.lang for plan in plans}
-    target_labels = render.labels(pair.target)
-    source_body, source_rows, problems = _source(article, pair, resolve)
-    target_body, target_rows = document.render(translations, target_labels, resolve)
+    target_body, target_rows = document.render(translations, render.labels(pair.target), resolve)
     rows = []
     for block, source_html, raw_target in zip(document.blocks, source_rows, target_rows):
         target_html = sanitize.clean(raw_target)
@@ -55,41 +81,28 @@ def article_page(
             )
         )
     target_body = sanitize.clean(target_body)
-    page = render.ArticlePage(
-        slug=article.slug,
-        author=article.author,
-        date=article.date,
-        source=render.Version(
-            pair.source,
-            article.title,
-            article.description,
-            source_body,
-            sanitize.prose(source_body),
-        ),
-        target=render.Version(
-            pair.target,
-            _plain(by_source.get(article.title), article.title),
-            _plain(by_source.get(article.description), article.description),
-            target_body,
-            sanitize.prose(target_body),
-        ),
-        rows=tuple(rows),
-        machine_translated=any(_shows_machine(e) for e in entries),
+    version = render.Version(
+        pair.target,
+        _plain(by_source.get(article.title), article.title),
+        _plain(by_source.get(article.description), article.description),
+        target_body,
+        sanitize.prose(target_body),
     )
-    return page, problems
+    machine = any(_shows_machine(e) for e in entries)
+    return render.Target(version, tuple(rows), machine)
 
 
 def removed_from_page(article: Article, pair: Pair) -> list[str]:
     """What the sanitizer removes from the article's page, `file:line: what` (for `check`)."""
-    return _source(article, pair, None)[2]
+    return _source(article, pair.source, None)[2]
 
 
 def _source(
-    article: Article, pair: Pair, resolve: Resolve | None
+    article: Article, lang: str, resolve: Resolve | None
 ) -> tuple[str, list[str], list[str]]:
     """The source page's body and rows, sanitized, and what sanitizing removed (reported
     at the first row that had it)."""
-    body, rows = article.document.render(None, render.labels(pair.source), resolve)
+    body, rows = article.document.render(None, render.labels(lang), resolve)
     removed: dict[str, int] = {}
     clean_rows = []
     for block, html in zip(article.document.blocks, rows):

@@ -81,7 +81,7 @@ def _build(
     options: Options, target: publish.Target, model: ModelLoader, progress: Progress | None
 ) -> Report:
     report = Report()
-    site = render.Site(options.pair, options.base_url)
+    site = render.Site(options.pair.source, (options.pair.target,), options.base_url)
     glossary, glossary_bytes = load_glossaries(options.glossaries, report)
     state = publish.load_state(target.path)
     journal = Journal(options.memory_dir / JOURNAL_FILE, report)
@@ -193,7 +193,9 @@ def _build(
                 plan.problems(source.path, plans, entries, glossary_problems(article_gloss))
             )
             resolve, resolved = _recording(links.resolver(source.path, options.content))
-            page, removed = assemble.article_page(article, plans, entries, options.pair, resolve)
+            page, removed = assemble.article_page(
+                article, [(options.pair, plans, entries)], resolve
+            )
             report.warnings.extend(removed)
             report.warnings.extend(
                 f"{source.path}: link to {href.removeprefix(REF_SCHEME)!r} matches no article "
@@ -203,7 +205,7 @@ def _build(
             )
             files = render.render_article(page, site)
             for src, data in sources.local_images(article, options.content, report).items():
-                for version in (*site.langs, site.bilingual):
+                for version in (*site.langs, *site.bilinguals):
                     # Never over a page: sources.local_images passes image file names only.
                     files.setdefault(f"{version}/{article.slug}/{src}", data)
             for rel, data in files.items():

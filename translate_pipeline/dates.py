@@ -22,6 +22,28 @@ _EN_MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
+# Month names as dates are written in running text: French and Spanish lower-case them,
+# Ukrainian puts them in the genitive ("5 липня 2025") and uses the nominative without a day.
+_WRITTEN_MONTHS = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "es": (
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ),
+    "uk": (
+        "січня", "лютого", "березня", "квітня", "травня", "червня",
+        "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
+    ),
+}  # fmt: skip
+_UK_MONTHS_ALONE = (
+    "січень", "лютий", "березень", "квітень", "травень", "червень",
+    "липень", "серпень", "вересень", "жовтень", "листопад", "грудень",
+)  # fmt: skip
+FORMATTED_LANGUAGES = ("de", "en", *_WRITTEN_MONTHS)
+
 # Spellings seen in German and Austrian texts, lower-cased, without the trailing dot.
 _MONTH_NAMES: dict[str, int] = {
     **{name.lower(): number for number, name in enumerate(_DE_MONTHS, start=1)},
@@ -151,14 +173,26 @@ def timestamp(date: PartialDate) -> str:
 
 
 def format_date(date: PartialDate, lang: str) -> str:
-    """'15. März 2025' for German readers, '15 March 2025' for English ones."""
+    """'15. März 2025' for German readers, '15 March 2025' for English ones, '15 mars 2025',
+    '15 de marzo de 2025', '15 березня 2025'; ISO 8601 ('2025-03-15') in languages without
+    month names here, which every reader can read."""
+    year = f" {date.year}" if date.year is not None else ""
     if lang == "de":
         month, day = _DE_MONTHS[date.month - 1], f"{date.day}. " if date.day else ""
     elif lang == "en":
         month, day = _EN_MONTHS[date.month - 1], f"{date.day} " if date.day else ""
+    elif lang == "es":
+        month, day = _WRITTEN_MONTHS["es"][date.month - 1], f"{date.day} de " if date.day else ""
+        year = f" de {date.year}" if date.year is not None else ""
+    elif lang == "uk" and not date.day:
+        month, day = _UK_MONTHS_ALONE[date.month - 1], ""
+    elif lang == "fr":
+        first = "1er" if date.day == 1 else str(date.day)  # le 1er mars, le 2 mars
+        month, day = _WRITTEN_MONTHS["fr"][date.month - 1], f"{first} " if date.day else ""
+    elif lang in _WRITTEN_MONTHS:
+        month, day = _WRITTEN_MONTHS[lang][date.month - 1], f"{date.day} " if date.day else ""
     else:
-        raise ValueError(f"unsupported language: {lang!r}")
-    year = f" {date.year}" if date.year is not None else ""
+        return iso(date)
     return f"{day}{month}{year}"
 
 

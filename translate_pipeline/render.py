@@ -8,12 +8,15 @@ Decisions:
 
 * ``sitemap.xml`` is written only when ``base_url`` is given: the sitemap protocol requires
   absolute URLs, and crawlers drop relative ones.
-* The source and target pages form the hreflang cluster (each lists both). The bilingual
-  page has no hreflang of its own, because no language tag that search engines accept
-  means "German beside English"; it is listed in the sitemap as a plain URL, and its own
-  head points at the two language versions with their hreflang.
-* Everything that depends on the languages (paths, UI strings, locales, month names, the
-  bilingual page's classes) comes from the build's `config.Pair`.
+* A site has one source language and one or more targets (`Site`); each article has a page
+  per language and a bilingual page per pair (``de-en/``, ``de-fr/``). The language pages
+  form the hreflang cluster (each lists all). A bilingual page has no hreflang of its own,
+  because no language tag that search engines accept means "German beside English"; it is
+  listed in the sitemap as a plain URL, and its own head points at the language versions.
+* Everything that depends on the languages (paths, UI strings, locales, month names, text
+  direction, the bilingual page's classes) comes from the build's languages. UI strings
+  exist for de, en, fr, es and uk; other languages get the English ones, with the words
+  that name a language replaced by neutral forms, and ISO dates.
 * Feeds are always written. Without ``base_url`` their links are relative to the feed
   and ids are name-based ``urn:uuid``s; with it, both are absolute URLs.
 * Dates that lack a year or cannot be read sort after dated articles; in feeds they take
@@ -32,7 +35,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -110,8 +113,102 @@ _UI: dict[str, dict[str, str]] = {
         "target_column_reviewed": "English · translation",
         "side_by_side": "German and English side by side",
     },
+    "fr": {
+        "name": "Français",
+        "all_articles": "Tous les articles en français",
+        "not_found": "Page introuvable",
+        "gone": "Cette page n’existe pas (ou plus).",
+        "original_column": "Français · original",
+        "callout_note": "Remarque",
+        "callout_tip": "Astuce",
+        "callout_info": "Info",
+        "callout_important": "Important",
+        "callout_warning": "Avertissement",
+        "callout_caution": "Attention",
+        "callout_danger": "Danger",
+        "skip": "Aller au contenu",
+        "versions": "Versions linguistiques",
+        "bilingual": "Côte à côte",
+        "articles": "Articles",
+        "minutes": "{n} min de lecture",
+        "feed": "Flux Atom",
+        "empty": "Pas encore d’articles.",
+        "mt_note": "Ce texte français a été traduit automatiquement de l’original allemand.",
+        "original": "Lire l’original",
+        "compare": "Comparer côte à côte",
+        "view": "Afficher",
+        "both": "Les deux",
+        "target_column": "Français · traduction automatique",
+        "target_column_reviewed": "Français · traduction",
+        "side_by_side": "Allemand et français côte à côte",
+    },
+    "es": {
+        "name": "Español",
+        "all_articles": "Todos los artículos en español",
+        "not_found": "Página no encontrada",
+        "gone": "Esta página no existe (o ya no existe).",
+        "original_column": "Español · original",
+        "callout_note": "Nota",
+        "callout_tip": "Consejo",
+        "callout_info": "Info",
+        "callout_important": "Importante",
+        "callout_warning": "Advertencia",
+        "callout_caution": "Precaución",
+        "callout_danger": "Peligro",
+        "skip": "Saltar al contenido",
+        "versions": "Versiones de idioma",
+        "bilingual": "En paralelo",
+        "articles": "Artículos",
+        "minutes": "{n} min de lectura",
+        "feed": "Feed Atom",
+        "empty": "Todavía no hay artículos.",
+        "mt_note": "Este texto en español es una traducción automática del original alemán.",
+        "original": "Leer el original",
+        "compare": "Comparar en paralelo",
+        "view": "Mostrar",
+        "both": "Ambos",
+        "target_column": "Español · traducción automática",
+        "target_column_reviewed": "Español · traducción",
+        "side_by_side": "Alemán y español en paralelo",
+    },
+    "uk": {
+        "name": "Українська",
+        "all_articles": "Усі статті українською",
+        "not_found": "Сторінку не знайдено",
+        "gone": "Такої сторінки немає (або вже немає).",
+        "original_column": "Українська · оригінал",
+        "callout_note": "Примітка",
+        "callout_tip": "Порада",
+        "callout_info": "Інформація",
+        "callout_important": "Важливо",
+        "callout_warning": "Попередження",
+        "callout_caution": "Обережно",
+        "callout_danger": "Небезпека",
+        "skip": "Перейти до змісту",
+        "versions": "Мовні версії",
+        "bilingual": "Паралельно",
+        "articles": "Статті",
+        "minutes": "{n} хв читання",
+        "feed": "Стрічка Atom",
+        "empty": "Статей ще немає.",
+        "mt_note": "Цей український текст перекладено автоматично з німецького оригіналу.",
+        "original": "Читати оригінал",
+        "compare": "Порівняти паралельно",
+        "view": "Показати",
+        "both": "Обидві",
+        "target_column": "Українська · машинний переклад",
+        "target_column_reviewed": "Українська · переклад",
+        "side_by_side": "Німецькою та українською паралельно",
+    },
 }
-_OG_LOCALE = {"de": "de_DE", "en": "en_GB"}
+# Names of languages without UI strings of their own, as their speakers write them.
+_ENDONYMS = {
+    "ar": "العربية", "fa": "فارسی", "he": "עברית", "it": "Italiano", "ja": "日本語",
+    "nl": "Nederlands", "pl": "Polski", "pt": "Português", "ru": "Русский", "tr": "Türkçe",
+    "ur": "اردو", "zh": "中文",
+}  # fmt: skip
+RTL = frozenset({"ar", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"})
+_OG_LOCALE = {"de": "de_DE", "en": "en_GB", "es": "es_ES", "fr": "fr_FR", "uk": "uk_UA"}
 
 
 def _locale(lang: str) -> str:
@@ -151,33 +248,50 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Target:
+    """An article in one target language: its version and its rows beside the source."""
+
+    version: Version
+    rows: tuple[Row, ...]
+    machine_translated: bool = True  # show that the translation is machine-made
+
+
+@dataclass(frozen=True)
 class ArticlePage:
-    """Everything needed to publish one article in both languages and side by side."""
+    """Everything needed to publish one article in every language and side by side."""
 
     slug: str  # URL-safe already
     author: str
     date: str  # raw date as written in the article, or ''
     source: Version
-    target: Version
-    rows: tuple[Row, ...]
-    machine_translated: bool = True  # show that the translation is machine-made
+    targets: tuple[Target, ...]
 
 
 @dataclass(frozen=True)
 class Site:
     """What every page of one site shares: its languages, address and title."""
 
-    pair: Pair = field(default_factory=Pair)
+    source: str = "de"
+    targets: tuple[str, ...] = ("en",)
     base_url: str | None = None  # absolute, ending in '/' (config.check_base_url)
     title: str = SITE_TITLE
 
     @property
-    def langs(self) -> tuple[str, str]:
-        return (self.pair.source, self.pair.target)
+    def langs(self) -> tuple[str, ...]:
+        return (self.source, *self.targets)
 
     @property
-    def bilingual(self) -> str:
-        return self.pair.code
+    def main(self) -> Pair:
+        """The first pair: its target is the language of the home and 404 pages."""
+        return Pair(self.source, self.targets[0])
+
+    def pair(self, target: str) -> Pair:
+        return Pair(self.source, target)
+
+    @property
+    def bilinguals(self) -> tuple[str, ...]:
+        """The folders of the bilingual pages, one per pair (`de-en`)."""
+        return tuple(self.pair(target).code for target in self.targets)
 
     def url(self, target: str, here: str) -> str:
         """Absolute URL when the site knows its address, else a link relative to ``here``."""
@@ -199,6 +313,7 @@ class _Link:
     label: str
     lang: str = ""
     current: bool = False
+    dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -235,6 +350,7 @@ class _Language:
     lang: str
     ui: dict[str, str]
     index: str
+    dir: str = ""
 
 
 def relative(target: str, here: str) -> str:
@@ -269,9 +385,15 @@ def _static(name: str) -> str:
 
 
 @cache
-def _css(pair: Pair) -> str:
-    """The stylesheet names the bilingual page's columns by language code."""
-    return _environment().from_string(_static("site.css")).render(s=pair.source, t=pair.target)
+def _css(pair: Pair, targets: tuple[str, ...]) -> str:
+    """The stylesheet names the bilingual page's columns by language code, and the home
+    page's titles in every target language."""
+    titles = ", ".join(f".{target}-title" for target in targets)
+    return (
+        _environment()
+        .from_string(_static("site.css"))
+        .render(s=pair.source, t=pair.target, titles=titles)
+    )
 
 
 def _csp(script: str) -> str:
@@ -380,9 +502,28 @@ def _row_views(rows: Sequence[Row], pair: Pair) -> list[_RowView]:
     return views
 
 
+@cache
 def _ui(lang: str) -> dict[str, str]:
-    """A language's UI strings, English where it has none of its own."""
-    return {**_UI["en"], **_UI.get(lang, {})}
+    """A language's UI strings, English where it has none of its own; then the words
+    that would name English wrongly are neutral ones that name the language."""
+    if lang in _UI:
+        return {**_UI["en"], **_UI[lang]}
+    name = _ENDONYMS.get(lang, lang)
+    return {
+        **_UI["en"],
+        "name": name,
+        "all_articles": name,
+        "original_column": name,
+        "mt_note": "Machine translation of the German original.",
+        "target_column": f"{name} · machine translation",
+        "target_column_reviewed": name,
+        "side_by_side": f"Deutsch · {name}",
+    }
+
+
+def _dir(lang: str) -> str:
+    """`rtl` for right-to-left languages; '' leaves the default (left to right)."""
+    return "rtl" if lang.split("-")[0].lower() in RTL else ""
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -390,18 +531,25 @@ def labels(lang: str) -> dict[str, str]:
     return {key: value for key, value in _ui(lang).items() if key.startswith("callout_")}
 
 
-def _context(site: Site, here: str, lang: str, **page: object) -> dict[str, object]:
-    script = _static("view.js") if here.startswith(site.bilingual + "/") else ""
+def _context(
+    site: Site, here: str, lang: str, pair: Pair | None = None, **page: object
+) -> dict[str, object]:
+    """`pair`: the languages of a bilingual page (default: the site's first pair)."""
+    pair = pair or site.main
+    bilingual = here.startswith(tuple(f"{code}/" for code in site.bilinguals))
+    script = _static("view.js") if bilingual else ""
     context: dict[str, object] = {
         "lang": lang,
-        "source": site.pair.source,
-        "target": site.pair.target,
+        "dir": _dir(lang),
+        "source": pair.source,
+        "target": pair.target,
+        "target_dir": _dir(pair.target),
         "ui": _ui(lang),
-        "ui_source": _ui(site.pair.source),
-        "ui_target": _ui(site.pair.target),
+        "ui_source": _ui(pair.source),
+        "ui_target": _ui(pair.target),
         "site_title": site.title,
         "home": relative("index.html", here),
-        "css": Markup(_css(site.pair)),
+        "css": Markup(_css(pair, site.targets)),
         "script": Markup(script),
         "csp": _csp(script),
         "robots": "",
@@ -422,16 +570,25 @@ def _render(template: str, context: dict[str, object]) -> bytes:
 
 
 def _article_versions(site: Site, slug: str, here: str, lang: str) -> list[_Link]:
-    targets = [(code, _ui(code)["name"], code) for code in site.langs]
-    targets.append((site.bilingual, _ui(lang)["bilingual"], ""))
+    """Every language version; then the bilingual page of this page's pair (all of them on
+    the source page of a site with several targets, named by their two languages)."""
+    versions = [(code, _ui(code)["name"], code) for code in site.langs]
+    if len(site.targets) == 1:
+        versions.append((site.bilinguals[0], _ui(lang)["bilingual"], ""))
+    else:
+        for target in site.targets:
+            if lang in (site.source, target):
+                label = f"{_ui(site.source)['name']} · {_ui(target)['name']}"
+                versions.append((site.pair(target).code, label, ""))
     return [
         _Link(
             relative(article_path(version, slug), here),
             label,
             hreflang,
             here.startswith(version + "/"),
+            _dir(hreflang) if hreflang else "",
         )
-        for version, label, hreflang in targets
+        for version, label, hreflang in versions
     ]
 
 
@@ -453,6 +610,7 @@ def _index_versions(site: Site, here: str) -> list[_Link]:
             _ui(lang)["name"],
             lang,
             here == f"{lang}/index.html",
+            _dir(lang),
         )
         for lang in site.langs
     ]
@@ -462,7 +620,10 @@ def _languages(site: Site, here: str, absolute: bool) -> list[_Language]:
     """The site's languages with their indexes; the 404 page, shown at any depth, links
     absolutely when the site knows its address."""
     link = site.url if absolute else relative
-    return [_Language(lang, _ui(lang), link(f"{lang}/index.html", here)) for lang in site.langs]
+    return [
+        _Language(lang, _ui(lang), link(f"{lang}/index.html", here), _dir(lang))
+        for lang in site.langs
+    ]
 
 
 def _published(raw: str) -> str:
@@ -486,15 +647,20 @@ def _og(site: Site, here: str, lang: str, title: str, description: str, date: st
     )
 
 
-def _render_version(site: Site, page: ArticlePage, version: Version) -> bytes:
+def _render_version(
+    site: Site, page: ArticlePage, version: Version, target: Target | None = None
+) -> bytes:
+    """A language page: the source's (`target` None) or a target's."""
     lang = version.lang
     here = article_path(lang, page.slug)
+    pair = site.pair(lang) if target is not None else site.main
     return _render(
         "article.html",
         _context(
             site,
             here,
             lang,
+            pair,
             title=version.title,
             description=version.description,
             author=page.author,
@@ -504,53 +670,58 @@ def _render_version(site: Site, page: ArticlePage, version: Version) -> bytes:
             og=_og(site, here, lang, version.title, version.description, page.date),
             heading=version.title,
             body=Markup(_demote(version.body_html)),
-            date=_date(page.date, lang, site.pair.source),
+            date=_date(page.date, lang, site.source),
             minutes=_ui(lang)["minutes"].format(n=reading_minutes(version.text)),
-            mt_note=lang == site.pair.target and page.machine_translated,
-            original=relative(article_path(site.pair.source, page.slug), here),
-            bilingual=relative(article_path(site.bilingual, page.slug), here),
+            mt_note=target is not None and target.machine_translated,
+            original=relative(article_path(site.source, page.slug), here),
+            bilingual=relative(article_path(pair.code, page.slug), here),
         ),
     )
 
 
-def _render_bilingual(site: Site, page: ArticlePage) -> bytes:
+def _render_bilingual(site: Site, page: ArticlePage, target: Target) -> bytes:
     """The bilingual page's own words are in the target language: it serves its readers."""
-    here = article_path(site.bilingual, page.slug)
-    lang = site.pair.target
-    title = f"{page.target.title} · {page.source.title}"
+    lang = target.version.lang
+    pair = site.pair(lang)
+    here = article_path(pair.code, page.slug)
+    title = f"{target.version.title} · {page.source.title}"
     return _render(
         "bilingual.html",
         _context(
             site,
             here,
             lang,
+            pair,
             title=title,
-            description=page.target.description,
+            description=target.version.description,
             author=page.author,
             alternates=_article_alternates(site, page.slug, here),
             versions=_article_versions(site, page.slug, here, lang),
-            og=_og(site, here, lang, title, page.target.description, page.date),
+            og=_og(site, here, lang, title, target.version.description, page.date),
             source_version=page.source,
-            target_version=page.target,
-            rows=_row_views(page.rows, site.pair),
-            date=_date(page.date, lang, site.pair.source),
-            mt_note=page.machine_translated,
+            target_version=target.version,
+            rows=_row_views(target.rows, pair),
+            date=_date(page.date, lang, site.source),
+            mt_note=target.machine_translated,
         ),
     )
 
 
 def render_article(page: ArticlePage, site: Site) -> dict[str, bytes]:
-    """The two language pages and the bilingual page of one article, by site path.
+    """The language pages and the bilingual pages of one article, by site path.
 
     Separate from the indexes so a build can re-render only the articles that changed.
     """
     if not _SLUG.match(page.slug):
         raise ValueError(f"slug is not URL-safe: {page.slug!r}")
-    return {
-        article_path(site.pair.source, page.slug): _render_version(site, page, page.source),
-        article_path(site.pair.target, page.slug): _render_version(site, page, page.target),
-        article_path(site.bilingual, page.slug): _render_bilingual(site, page),
-    }
+    files = {article_path(site.source, page.slug): _render_version(site, page, page.source)}
+    for target in page.targets:
+        lang = target.version.lang
+        files[article_path(lang, page.slug)] = _render_version(site, page, target.version, target)
+    for target in page.targets:
+        code = site.pair(target.version.lang).code
+        files[article_path(code, page.slug)] = _render_bilingual(site, page, target)
+    return files
 
 
 @dataclass(frozen=True)
@@ -569,7 +740,7 @@ class Summary:
 
 def summarize(page: ArticlePage) -> Summary:
     """The index entry of an article."""
-    versions = (page.source, page.target)
+    versions = (page.source, *(target.version for target in page.targets))
     return Summary(
         slug=page.slug,
         author=page.author,
@@ -594,12 +765,13 @@ class _Title:
     lang: str
     href: str
     title: str
+    dir: str = ""
 
 
 @dataclass(frozen=True)
 class _HomeItem:
     titles: tuple[_Title, ...]
-    bilingual_href: str
+    bilinguals: tuple[_Link, ...]
     date: _Date
 
 
@@ -611,7 +783,7 @@ def _render_index(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
             href=relative(article_path(lang, s.slug), here),
             title=s.titles[lang],
             description=s.descriptions[lang],
-            date=_date(s.date, lang, site.pair.source),
+            date=_date(s.date, lang, site.source),
             minutes=ui["minutes"].format(n=s.minutes[lang]),
         )
         for s in summaries
@@ -637,14 +809,23 @@ def _render_index(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
 def _render_home(site: Site, summaries: Sequence[Summary]) -> bytes:
     """The language chooser: words in the target language, other titles marked by language."""
     here = "index.html"
-    lang = site.pair.target
+    lang = site.main.target
+    ui = _ui(lang)
+    if len(site.targets) == 1:
+        labels = [ui["side_by_side"]]
+    else:
+        labels = [f"{_ui(site.source)['name']} · {_ui(t)['name']}" for t in site.targets]
     items = [
         _HomeItem(
             titles=tuple(
-                _Title(code, article_path(code, s.slug), s.titles[code]) for code in site.langs
+                _Title(code, article_path(code, s.slug), s.titles[code], _dir(code))
+                for code in site.langs
             ),
-            bilingual_href=article_path(site.bilingual, s.slug),
-            date=_date(s.date, lang, site.pair.source),
+            bilinguals=tuple(
+                _Link(article_path(code, s.slug), label)
+                for code, label in zip(site.bilinguals, labels)
+            ),
+            date=_date(s.date, lang, site.source),
         )
         for s in summaries
     ]
@@ -667,7 +848,7 @@ def _render_home(site: Site, summaries: Sequence[Summary]) -> bytes:
 def _render_404(site: Site) -> bytes:
     """Servers show this page at any depth, so its links are absolute when they can be."""
     here = "404.html"
-    lang = site.pair.target
+    lang = site.main.target
     return _render(
         "404.html",
         _context(
@@ -746,7 +927,8 @@ def _sitemap(site: Site, summaries: Sequence[Summary]) -> bytes:
         alternates, lastmod = _article_alternates(site, s.slug, here), _published(s.date)
         for lang in site.langs:
             add(article_path(lang, s.slug), alternates, lastmod)
-        add(article_path(site.bilingual, s.slug), [], lastmod)
+        for code in site.bilinguals:
+            add(article_path(code, s.slug), [], lastmod)
     return _xml(urlset)
 
 
@@ -840,7 +1022,7 @@ def render_review(queue: Sequence, site: Site) -> bytes:
             items=items,
             per_signal=sorted(per_signal.items()),
             per_article=sorted(per_article.items(), key=lambda a: (-a[1], a[0])),
-            source_name=language_name(site.pair.source),
-            target_name=language_name(site.pair.target),
+            source_name=language_name(site.main.source),
+            target_name=language_name(site.main.target),
         ),
     )
