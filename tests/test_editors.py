@@ -210,13 +210,13 @@ def test_an_inflection_change_retranslates_exactly_what_it_affects(
 
 def test_glossary_mistakes_are_reported_by_build_and_check(project: Path) -> None:
     tsv = project / "glossaries/extra.tsv"
-    tsv.write_bytes("\ufeffde\ten\nKiew \tKyiv\nMoskau\tMoscow\n".encode())
+    tsv.write_bytes("\ufeffDeutsch\tEnglish\nKiew \tKyiv\nMoskau\tMoscow\n".encode())
     (project / "glossaries/zweite.yaml").write_text("- de: Moskau\n  en: Moskva\n", "utf-8")
     code, _, err = run("build")
     assert code == 0, err
     expected = [
         "glossaries/extra.tsv:1: starts with a byte order mark (BOM); read without it",
-        "glossaries/extra.tsv:1: first row 'de\\ten' is a header, not a term; skipped",
+        "glossaries/extra.tsv:1: first row 'Deutsch\\tEnglish' is a header, not a term; skipped",
         "glossaries/extra.tsv:2: de 'Kiew ' has spaces around it; used as 'Kiew'",
         "glossaries/zweite.yaml:1: conflicting targets for 'Moskau'",
     ]

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from translate_pipeline.config import Pair
 from translate_pipeline.glossary import (
     Glossary,
     GlossaryError,
@@ -487,3 +488,75 @@ def test_shipped_glossary_on_sample_article():
         ("Truth Social", "Truth Social"),
         ("Berliner Zeitung", "Berliner Zeitung"),
     } <= found
+
+
+# --- more target languages ------------------------------------------------------------------
+
+MULTI = """\
+- de: Kiew
+  en: Kyiv
+  fr: Kyiv
+  uk: Київ
+- de: Bundestag
+  en: Bundestag
+- de: Putin
+  en: Putin
+  fr: Poutine
+- de: Landtag
+  uk: ландтаг
+"""
+
+
+def test_one_glossary_with_a_column_per_language(tmp_path):
+    path = write(tmp_path, "g.yaml", MULTI)
+    others = ("en", "fr", "uk")
+    french = load_glossary(path, Pair("de", "fr"), others=others)
+    assert [(t.source, t.target) for t in french.entries] == [
+        ("Kiew", "Kyiv"),
+        ("Putin", "Poutine"),
+    ]
+    ukrainian = load_glossary(path, Pair("de", "uk"), others=others)
+    assert [(t.source, t.target) for t in ukrainian.entries] == [
+        ("Kiew", "Київ"),
+        ("Landtag", "ландтаг"),
+    ]
+    english = load_glossary(path, Pair("de", "en"), others=others)
+    assert [t.source for t in english.entries] == ["Kiew", "Bundestag", "Putin"]
+    # The step of a pivot through English: English terms to French ones.
+    pivot = load_glossary(path, Pair("en", "fr"), others=("de", "uk"))
+    assert [(t.source, t.target) for t in pivot.entries] == [("Kyiv", "Kyiv"), ("Putin", "Poutine")]
+
+
+def test_possessive_is_english_only(tmp_path):
+    path = write(tmp_path, "g.yaml", MULTI)
+    text = "Die Rede Putins war lang."
+    french = load_glossary(path, Pair("de", "fr"), others=("en", "uk"))
+    (hit,) = french.find(text)
+    assert (hit.source, hit.target) == ("Putins", "Poutine")
+    (hit,) = load_glossary(path, Pair("de", "en"), others=("fr", "uk")).find(text)
+    assert (hit.source, hit.target) == ("Putins", "Putin's")
+
+
+def test_language_keys_are_only_accepted_for_the_builds_languages(tmp_path):
+    path = write(tmp_path, "g.yaml", "- de: Kiew\n  en: Kyiv\n  fr: Kyiv\n")
+    with pytest.raises(GlossaryError) as exc:
+        load_glossary(path, Pair("de", "en"))  # an English-only project: 'fr' is a typo
+    assert "unknown key 'fr'" in str(exc.value)
+    no_target = write(tmp_path, "n.yaml", "- de: Kiew\n  note: only a note\n")
+    with pytest.raises(GlossaryError) as exc:
+        load_glossary(no_target, Pair("de", "fr"), others=("en",))
+    assert f"{no_target}:1: missing 'fr'" in str(exc.value)
+
+
+def test_tsv_with_a_language_header_row(tmp_path):
+    path = write(
+        tmp_path, "g.tsv", "de\ten\tfr\tnote\nKiew\tKyiv\tKyiv\tAP\nBundestag\tBundestag\t\t\n"
+    )
+    assert messages(lint([path], Pair("de", "fr"), others=("en",))) == []
+    french = load_glossary(path, Pair("de", "fr"), others=("en",))
+    assert [(t.source, t.target, t.note) for t in french.entries] == [("Kiew", "Kyiv", "AP")]
+    english = load_glossary(path, Pair("de", "en"), others=("fr",))
+    assert [(t.source, t.target) for t in english.entries] == [
+        ("Kiew", "Kyiv"),
+        ("Bundestag", "Bundestag"),
+    ]

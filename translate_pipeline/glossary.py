@@ -23,6 +23,15 @@ per line; blank lines and ``#`` lines are skipped.
 The term keys are the language pair's codes (``de``/``en``/``en_plural`` for
 German→English); ``source``/``target``/``target_plural`` work for any pair.
 
+More target languages: an entry has a key per language (``fr: Kyiv``, ``uk: Київ``,
+``fr_plural``), and a build loads the glossary once per pair it translates (de→fr, or
+en→fr for the step of a pivot through English). An entry without the pair's key is left
+to the model for that pair; an entry with no target key at all is an error. A ``.tsv``
+file whose first row names the columns by language (``de<TAB>en<TAB>fr<TAB>note``) has a
+column per language; without such a row its columns are ``de``, ``en`` and a note. The
+English possessive (``genitive: possessive``) applies to English targets only; other
+targets get the term as it is (``plain``).
+
 Per article, front matter ``glossary:`` takes the same list (or a de→en
 mapping); ``Glossary.with_overrides`` drops global entries with the same ``de``
 (ignoring case) and adds the article's entries with higher priority.
@@ -74,7 +83,7 @@ import os
 import re
 import stat
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,14 +236,18 @@ class Glossary:
         object.__setattr__(self, "_find", functools.lru_cache(maxsize=4096)(self._find))
 
     def with_overrides(
-        self, overrides: object, source: str = "front matter", pair: Pair | None = None
+        self,
+        overrides: object,
+        source: str = "front matter",
+        pair: Pair | None = None,
+        others: Collection[str] = (),
     ) -> Glossary:
         """Per-article glossary: front matter data (or terms) replacing global entries
         with the same source term, ignoring case so an article can retarget a common noun."""
         if isinstance(overrides, Sequence) and all(isinstance(e, Term) for e in overrides):
             new = [e for e in overrides if isinstance(e, Term)]
         else:
-            new, problems = parse_entries(overrides, source, pair)
+            new, problems = parse_entries(overrides, source, pair, others)
             if errors := [p for p in problems if p.severity == "error"]:
                 raise GlossaryError(errors)
         replaced = {e.source.lower() for e in new}
@@ -305,9 +318,10 @@ _Fields = dict[str, tuple[object, int]]
 
 
 def parse_yaml(
-    text: str, file: str, pair: Pair | None = None
+    text: str, file: str, pair: Pair | None = None, others: Collection[str] = ()
 ) -> tuple[list[Term], list[LintProblem]]:
-    """Entries of a YAML glossary with the line of each entry, plus schema problems."""
+    """Entries of a YAML glossary with the line of each entry, plus schema problems.
+    `others`: the build's other languages, whose keys an entry may have too."""
     names = _key_names(pair or Pair())
     loader = yaml.SafeLoader(text)
     try:
@@ -355,38 +369,62 @@ def parse_yaml(
         return [], [LintProblem(file, line, f"YAML: {exc.reason}")]
     finally:
         loader.dispose()
-    entries, entry_problems = _entries_from_items(items, file, pair)
+    entries, entry_problems = _entries_from_items(items, file, pair, others)
     return entries, problems + entry_problems
 
 
 def parse_tsv(
-    text: str, file: str, pair: Pair | None = None
+    text: str, file: str, pair: Pair | None = None, others: Collection[str] = ()
 ) -> tuple[list[Term], list[LintProblem]]:
-    """Entries of a ``de<TAB>en[<TAB>note]`` glossary, for bulk lists exported from spreadsheets."""
+    """Entries of a ``de<TAB>en[<TAB>note]`` glossary, for bulk lists exported from
+    spreadsheets; a first row of language codes (``de<TAB>en<TAB>fr<TAB>note``) names
+    the columns instead."""
     items: list[tuple[_Fields, int]] = []
     problems: list[LintProblem] = []
+    names = _key_names(pair or Pair())
+    keys: tuple[str, ...] = ("de", "en", "note")
+    headed = False  # a header row named the columns
+    languages = {names["source"], names["target"], *others}
     first = True
     for n, raw in enumerate(text.splitlines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         cols = raw.split("\t")
+        if first and _language_columns(cols, languages):
+            keys = tuple(c.strip().lower() for c in cols)
+            first, headed = False, True
+            continue
         if first and _is_header(cols, pair):
             message = f"first row {raw.strip()!r} is a header, not a term; skipped"
             problems.append(LintProblem(file, n, message, "warning"))
             first = False
             continue
         first = False
-        if len(cols) not in (2, 3):
-            msg = f"expected de<TAB>en[<TAB>note], got {len(cols)} column(s)"
+        while len(cols) > 2 and not cols[-1].strip():
+            cols.pop()  # spreadsheets export empty trailing columns as trailing tabs
+        if not 2 <= len(cols) <= len(keys):
+            shown = "<TAB>".join(k for k in keys if k != "note") + "[<TAB>note]" * ("note" in keys)
+            msg = f"expected {shown}, got {len(cols)} column(s)"
             problems.append(LintProblem(file, n, msg))
             continue
-        if len(cols) == 3 and not cols[2].strip():
-            cols.pop()  # spreadsheets export an empty note column as a trailing tab
-        names = _key_names(pair or Pair())
-        keys = (names["source"], names["target"], "note")
-        items.append(({k: (v, n) for k, v in zip(keys, cols)}, n))
-    entries, entry_problems = _entries_from_items(items, file, pair)
+        written: _Fields = {k: (v, n) for k, v in zip(keys, cols) if v.strip() or k != "note"}
+        if not headed:  # the fixed columns: name them as the pair does
+            written = {_canonical_tsv_key(k, names): v for k, v in written.items()}
+        items.append((written, n))
+    entries, entry_problems = _entries_from_items(items, file, pair, others)
     return entries, problems + entry_problems
+
+
+def _canonical_tsv_key(key: str, names: dict[str, str]) -> str:
+    """The columns of a TSV file without a header are the pair's source and target."""
+    return {"de": names["source"], "en": names["target"]}.get(key, key)
+
+
+def _language_columns(cols: list[str], languages: Collection[str]) -> bool:
+    """A header row naming each column by language code (and `note`)."""
+    cells = [c.strip().lower() for c in cols]
+    codes = [c for c in cells if c != "note"]
+    return len(codes) >= 2 and all(c.removesuffix("_plural") in languages for c in codes)
 
 
 _HEADER_WORDS = {"source", "target", "term", "translation", "note", "notes", "comment"}
@@ -401,7 +439,10 @@ def _is_header(cols: list[str], pair: Pair | None) -> bool:
 
 
 def parse_entries(
-    data: object, file: str = "front matter", pair: Pair | None = None
+    data: object,
+    file: str = "front matter",
+    pair: Pair | None = None,
+    others: Collection[str] = (),
 ) -> tuple[list[Term], list[LintProblem]]:
     """Entries from already-parsed data (front matter), which has no line numbers: problems
     name the entry by position instead."""
@@ -420,7 +461,7 @@ def parse_entries(
             problems.append(LintProblem(file, 0, f"glossary entry {n}: must be a mapping"))
             continue
         entry, entry_problems = _entry_from_fields(
-            {_key_text(k): (v, 0) for k, v in item.items()}, file, 0, pair
+            {_key_text(k): (v, 0) for k, v in item.items()}, file, 0, pair, others
         )
         problems += [
             LintProblem(file, 0, f"glossary entry {n}: {p.message}", p.severity)
@@ -449,12 +490,12 @@ def _key_text(key: object) -> str:
 
 
 def _entries_from_items(
-    items: list[tuple[_Fields, int]], file: str, pair: Pair | None
+    items: list[tuple[_Fields, int]], file: str, pair: Pair | None, others: Collection[str] = ()
 ) -> tuple[list[Term], list[LintProblem]]:
     entries: list[Term] = []
     problems: list[LintProblem] = []
     for fields, line in items:
-        entry, entry_problems = _entry_from_fields(fields, file, line, pair)
+        entry, entry_problems = _entry_from_fields(fields, file, line, pair, others)
         problems += entry_problems
         if entry is not None:
             entries.append(entry)
@@ -462,20 +503,28 @@ def _entries_from_items(
 
 
 def _entry_from_fields(
-    written: _Fields, file: str, line: int, pair: Pair | None
+    written: _Fields, file: str, line: int, pair: Pair | None, others: Collection[str] = ()
 ) -> tuple[Term | None, list[LintProblem]]:
+    """The entry for `pair`; None without problems when it is for other languages only."""
     problems: list[LintProblem] = []
-    names = _key_names(pair or Pair())
-    known = known_keys(pair or Pair())
+    pair = pair or Pair()
+    names = _key_names(pair)
+    known = known_keys(pair)
     canonical = {name: key for key, name in names.items()}
+    others = set(others) - {pair.source, pair.target}
     fields: _Fields = {}
     shown: dict[str, str] = dict(names)  # key -> the name messages use for it
 
     def problem(message: str, at: int = line, severity: str = "error") -> None:
         problems.append(LintProblem(file, at, message, severity))
 
+    if "target" not in written and names["target"] not in written and others:
+        if any(key.removesuffix("_plural") in others for key in written):
+            return None, []  # a term for other languages: the model translates it here
     for key, (value, at) in written.items():
         name = canonical.get(key, key)
+        if key.removesuffix("_plural") in others:
+            continue  # another language's column
         if name not in (*names, *OTHER_KEYS):
             close = difflib.get_close_matches(str(key), [*known, *names], n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
@@ -530,6 +579,8 @@ def _entry_from_fields(
     if genitive not in GENITIVE_MODES:
         modes = ", ".join(GENITIVE_MODES)
         problem(f"'genitive' must be one of {modes}, got {_shown(genitive)}", at)
+    elif genitive == "possessive" and pair.target != "en":
+        genitive = "plain"  # the possessive is English grammar
 
     raw_variants, at = fields.get("variants", ([], line))
     variants: list[str] = []
@@ -587,7 +638,7 @@ def glossary_files(paths: Iterable[Path], skipped: list[str] | None = None) -> l
 
 
 def read_glossary_file(
-    path: Path, pair: Pair | None = None
+    path: Path, pair: Pair | None = None, others: Collection[str] = ()
 ) -> tuple[list[Term], list[LintProblem]]:
     try:
         data = fileio.read_input(path, MAX_GLOSSARY_BYTES)
@@ -605,18 +656,23 @@ def read_glossary_file(
         return [], [LintProblem(str(path), line, "not valid UTF-8; save it as UTF-8")]
     text = text.replace("\r\n", "\n")
     if path.suffix == ".tsv":
-        entries, problems = parse_tsv(text, str(path), pair)
+        entries, problems = parse_tsv(text, str(path), pair, others)
     else:
-        entries, problems = parse_yaml(text, str(path), pair)
+        entries, problems = parse_yaml(text, str(path), pair, others)
     return entries, notes + problems
 
 
-def load_glossary(paths: Path | Iterable[Path], pair: Pair | None = None) -> Glossary:
-    return load_glossary_reporting(paths, pair)[0]
+def load_glossary(
+    paths: Path | Iterable[Path], pair: Pair | None = None, others: Collection[str] = ()
+) -> Glossary:
+    return load_glossary_reporting(paths, pair, others=others)[0]
 
 
 def load_glossary_reporting(
-    paths: Path | Iterable[Path], pair: Pair | None = None, skipped: list[str] | None = None
+    paths: Path | Iterable[Path],
+    pair: Pair | None = None,
+    skipped: list[str] | None = None,
+    others: Collection[str] = (),
 ) -> tuple[Glossary, list[LintProblem]]:
     """Glossary from files and/or directories, with what a build should warn about
     (BOMs, header rows, stray spaces, duplicates and conflicting targets, terms that can
@@ -627,7 +683,7 @@ def load_glossary_reporting(
     errors: list[LintProblem] = []
     warnings: list[LintProblem] = []
     for path in glossary_files([paths] if isinstance(paths, Path) else paths, skipped):
-        file_entries, problems = read_glossary_file(path, pair)
+        file_entries, problems = read_glossary_file(path, pair, others)
         entries += file_entries
         errors += sorted((p for p in problems if p.severity == "error"), key=lambda p: p.line)
         warnings += [p for p in problems if p.severity != "error"]
@@ -640,13 +696,15 @@ def load_glossary_reporting(
     return Glossary(tuple(entries)), sorted(warnings, key=lambda p: (p.file, p.line))
 
 
-def lint(paths: Path | Iterable[Path], pair: Pair | None = None) -> list[LintProblem]:
+def lint(
+    paths: Path | Iterable[Path], pair: Pair | None = None, others: Collection[str] = ()
+) -> list[LintProblem]:
     """Every problem in the glossary files, across files, ordered by file and line."""
     entries: list[Term] = []
     problems: list[LintProblem] = []
     skipped: list[str] = []
     for path in glossary_files([paths] if isinstance(paths, Path) else paths, skipped):
-        file_entries, file_problems = read_glossary_file(path, pair)
+        file_entries, file_problems = read_glossary_file(path, pair, others)
         entries += file_entries
         problems += file_problems
     problems += lint_entries(entries, pair)
