@@ -17,13 +17,20 @@ from translate_pipeline.render import (
 
 
 def render_site(
-    pages: Sequence[ArticlePage], base_url: str | None = None, site_title: str = SITE_TITLE
+    pages: Sequence[ArticlePage],
+    base_url: str | None = None,
+    site_title: str = SITE_TITLE,
+    targets: tuple[str, ...] = ("en",),
 ) -> dict[str, bytes]:
     """Every file of the site by relative path; the same input always gives the same bytes."""
     slugs = [page.slug for page in pages]
     if len(set(slugs)) != len(slugs):
         raise ValueError("two articles share a slug")
-    site = Site(base_url=None if base_url is None else check_base_url(base_url), title=site_title)
+    site = Site(
+        targets=targets,
+        base_url=None if base_url is None else check_base_url(base_url),
+        title=site_title,
+    )
     files = render_indexes([summarize(page) for page in pages], site)
     for page in pages:
         files.update(render_article(page, site))

@@ -462,3 +462,135 @@ def test_no_external_requests_and_csp_allows_only_our_script() -> None:
 def test_invalid_input_is_refused(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         render_site(**kwargs)
+
+
+# --- more target languages ------------------------------------------------------------------
+
+UI_WORDS = {  # a word of each language's machine-translation note
+    "en": "machine-translated",
+    "fr": "traduit automatiquement",
+    "uk": "перекладено автоматично",
+    "es": "traducción automática",
+}
+
+
+def multi_page(slug: str, targets: tuple[str, ...], date: str = "2025-03-15") -> ArticlePage:
+    rows = (Row("paragraph", "<p>Hallo Welt.</p>", "<p>[{lang}] Hello.</p>"),)
+    return ArticlePage(
+        slug=slug,
+        author="Erika Mustermann",
+        date=date,
+        source=Version("de", f"Titel {slug}", "Beschreibung.", "<p>Hallo Welt.</p>", "Hallo"),
+        targets=tuple(
+            Target(
+                Version(lang, f"{lang.upper()} {slug}", f"{lang} desc", f"<p>{lang}</p>", lang),
+                tuple(
+                    Row(r.kind, r.source_html, r.target_html.format(lang=lang), target_lang=lang)
+                    for r in rows
+                ),
+            )
+            for lang in targets
+        ),
+    )
+
+
+def test_three_target_languages_make_pages_pairs_indexes_and_hreflang() -> None:
+    targets = ("en", "fr", "uk")
+    files = render_site(
+        [multi_page("eins", targets), multi_page("zwei", targets, "2024-01-02")],
+        base_url=BASE,
+        targets=targets,
+    )
+    langs = ("de", *targets)
+    for slug in ("eins", "zwei"):
+        for version in (*langs, "de-en", "de-fr", "de-uk"):
+            assert f"{version}/{slug}/index.html" in files
+    for lang in langs:
+        assert {f"{lang}/index.html", f"{lang}/feed.xml"} <= files.keys()
+        feed = ET.fromstring(files[f"{lang}/feed.xml"])
+        assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == lang
+        assert [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")] == [
+            "Titel eins" if lang == "de" else f"{lang.upper()} eins",
+            "Titel zwei" if lang == "de" else f"{lang.upper()} zwei",
+        ]
+    cluster = {lang: f"{BASE}{lang}/eins/" for lang in langs}
+    for version, lang in (*((v, v) for v in langs), ("de-fr", "fr"), ("de-uk", "uk")):
+        doc = Doc(files[f"{version}/eins/index.html"])
+        assert doc.all("html")[0]["lang"] == lang
+        alternates = {
+            a["hreflang"]: a["href"] for a in doc.all("link", rel="alternate") if "hreflang" in a
+        }
+        assert alternates == cluster, version
+        assert {m["content"] for m in doc.all("meta", property="og:locale:alternate")} == {
+            {"de": "de_DE", "en": "en_GB", "fr": "fr_FR", "uk": "uk_UA"}[other]
+            for other in langs
+            if other != lang
+        }
+    # The French page links every language, and its own bilingual page.
+    french = Doc(files["fr/eins/index.html"])
+    (nav,) = [i for i, (t, _) in enumerate(french.elements) if t == "nav"]
+    links = [
+        a for i, (t, a) in enumerate(french.elements) if t == "a" and nav in _ancestors(french, i)
+    ]
+    assert [a["href"] for a in links] == [
+        relative(f"{v}/eins/index.html", "fr/eins/index.html")
+        for v in ("de", "en", "fr", "uk", "de-fr")
+    ]
+    # The German page links every bilingual page.
+    german = Doc(files["de/eins/index.html"])
+    (nav,) = [i for i, (t, _) in enumerate(german.elements) if t == "nav"]
+    hrefs = [
+        a["href"]
+        for i, (t, a) in enumerate(german.elements)
+        if t == "a" and nav in _ancestors(german, i)
+    ]
+    assert hrefs[-3:] == [f"../../{v}/eins/index.html" for v in ("de-en", "de-fr", "de-uk")]
+    # Sitemap: every language page with the full cluster, every bilingual page plain.
+    root = ET.fromstring(files["sitemap.xml"])
+    urls = {
+        u.findtext(f"{SM}loc"): {
+            link.get("hreflang"): link.get("href") for link in u.findall(f"{XHTML}link")
+        }
+        for u in root.findall(f"{SM}url")
+    }
+    for lang in langs:
+        assert urls[f"{BASE}{lang}/eins/"] == cluster
+    for pair in ("de-en", "de-fr", "de-uk"):
+        assert urls[f"{BASE}{pair}/eins/"] == {}
+    # The bilingual de-fr page pairs German with French, in French.
+    bilingual = files["de-fr/eins/index.html"].decode()
+    assert (
+        '<div class="de" lang="de"><p>Hallo Welt.</p></div><div class="fr" lang="fr">' in bilingual
+    )
+    assert "[fr] Hello." in bilingual and "[uk]" not in bilingual
+
+
+@pytest.mark.parametrize(
+    ("lang", "date"),
+    [("fr", "15 mars 2025"), ("uk", "15 березня 2025"), ("es", "15 de marzo de 2025")],
+)
+def test_each_shipped_language_has_its_own_words_and_dates(lang: str, date: str) -> None:
+    files = render_site([multi_page("eins", ("en", lang))], targets=("en", lang))
+    html = files[f"{lang}/eins/index.html"].decode()
+    assert UI_WORDS[lang] in html
+    assert f'<time datetime="2025-03-15">{date}</time>' in html
+    assert UI_WORDS["en"] not in html
+    assert "English" not in Doc(files[f"de-{lang}/eins/index.html"]).texts["title"][0]
+
+
+def test_right_to_left_targets_and_languages_without_ui_strings() -> None:
+    files = render_site([multi_page("eins", ("en", "ar"))], targets=("en", "ar"))
+    page = Doc(files["ar/eins/index.html"])
+    assert page.all("html")[0] == {"lang": "ar", "dir": "rtl"}
+    assert Doc(files["en/eins/index.html"]).all("html")[0] == {"lang": "en"}
+    bilingual = files["de-ar/eins/index.html"].decode()
+    assert '<html lang="ar" dir="rtl">' in bilingual
+    assert '<div class="de" lang="de" dir="auto"><p>Hallo Welt.</p></div>' in bilingual
+    nav_link = [a for a in Doc(files["de/eins/index.html"]).all("a") if a.get("hreflang") == "ar"]
+    assert nav_link and all(a.get("dir") == "rtl" for a in nav_link)
+    # No UI strings for Arabic: English words, but none that call the text English, and ISO dates.
+    html = files["ar/eins/index.html"].decode()
+    assert "English" not in html.split("<main", 1)[1].split("</main>")[0]
+    assert '<time datetime="2025-03-15">2025-03-15</time>' in html
+    home = files["ar/index.html"].decode()
+    assert "العربية" in files["index.html"].decode() and 'dir="rtl"' in home

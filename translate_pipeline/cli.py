@@ -30,7 +30,7 @@ from translate_pipeline import analysis, articles, dates, fileio, glossary, memo
 from translate_pipeline.backend import Progress
 from translate_pipeline.build import build as run_build
 from translate_pipeline.build import check as run_check
-from translate_pipeline.config import ConfigError, Options
+from translate_pipeline.config import ConfigError, Options, project_targets
 from translate_pipeline.machine import engine_factory
 from translate_pipeline.report import (
     EXIT_FAILED,
@@ -144,14 +144,25 @@ _engine = _shared(
     ),
 )
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+_to = click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="LANGS",
+    help="Target languages, e.g. --to en,fr,uk (default: `targets` in translate-pipeline.toml "
+    "or [tool.translate-pipeline] of pyproject.toml, else en).",
+)
 
 
 def _options(as_json: bool, need_content: bool = False, **values: Any) -> Options:
-    """Options from the command line; a bad value is a one-line error (exit 1)."""
+    """Options from the command line and the project's configuration; a bad value is a
+    one-line error (exit 1)."""
     if need_content and not values["content"].exists():
         _fail(f"{values['content']}: no such folder", EXIT_FAILED, as_json)
+    to = [code for given in values.pop("to", ()) for code in given.split(",") if code.strip()]
     try:
-        return Options(**values)
+        targets = tuple(to) or project_targets(Path.cwd()) or ()
+        return Options(**values, targets=targets)
     except ConfigError as exc:
         _fail(str(exc), EXIT_FAILED, as_json)
 
@@ -163,7 +174,7 @@ def main() -> None:
 
 
 @main.command()
-@_shared(_content, _out, _translations, _glossaries, _base_url, _engine, _json)
+@_shared(_content, _out, _translations, _glossaries, _base_url, _to, _engine, _json)
 @click.option(
     "--frozen", is_flag=True, help="Publish from the translation memory only; never load a model."
 )
@@ -208,7 +219,7 @@ def build(as_json: bool, quiet: bool, **values: Any) -> None:
 
 
 @main.command()
-@_shared(_content, _translations, _glossaries, _json)
+@_shared(_content, _translations, _glossaries, _to, _json)
 @click.option(
     "--review",
     is_flag=True,
@@ -421,7 +432,7 @@ def glossary_test(text: str, **values: Any) -> None:
 
 
 @main.command()
-@_shared(_content, _out, _translations, _glossaries, _engine)
+@_shared(_content, _out, _translations, _glossaries, _to, _engine)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--watch/--no-watch", default=True, help="Rebuild when content or glossaries change.")
 def serve(port: int, watch: bool, **values: Any) -> None:

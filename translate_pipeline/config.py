@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILE = "translate-pipeline.toml"
+_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
 class ConfigError(ValueError):
@@ -63,14 +75,89 @@ class Options:
     frozen: bool = False
     device: str = "auto"
     threads: int | None = None
-    pair: Pair = field(default_factory=Pair)
+    pair: Pair = field(default_factory=Pair)  # the first target's pair
     review: bool = False  # build: also write the review page; check: list the review queue
+    targets: tuple[str, ...] = ()  # every target language, the first one first
 
     def __post_init__(self) -> None:
         if self.base_url is not None:
             object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        targets = check_targets(self.targets or (self.pair.target,), self.pair.source)
+        object.__setattr__(self, "targets", targets)
+        object.__setattr__(self, "pair", Pair(self.pair.source, targets[0]))
+
+    @property
+    def pairs(self) -> tuple[Pair, ...]:
+        return tuple(Pair(self.pair.source, target) for target in self.targets)
 
     @property
     def memory_dir(self) -> Path:
-        """The folder of this pair's PO files."""
+        """The folder of the first pair's PO files."""
         return self.translations or Path("translations") / self.pair.code
+
+    def memory_dir_for(self, pair: Pair) -> Path:
+        """The folder of a pair's PO files: siblings of the first pair's, named by pair."""
+        if pair == self.pair:
+            return self.memory_dir
+        return self.memory_dir.parent / pair.code
+
+    def for_pair(self, pair: Pair) -> Options:
+        """These options for one pair: its memory folder, its target first."""
+        return replace(self, pair=pair, translations=self.memory_dir_for(pair), targets=())
+
+
+def check_targets(targets: Iterable[str], source: str) -> tuple[str, ...]:
+    """Language codes as Argos packages name them (`en`, `fr`, `pt-BR` …), each once, in the
+    order given; ConfigError for anything else, or for the source language itself."""
+    found: list[str] = []
+    for target in targets:
+        code = target.strip()
+        if not _CODE.match(code):
+            raise ConfigError(
+                f"target language {target!r} is not a language code such as 'en', 'fr' or 'uk'"
+            )
+        if code == source:
+            raise ConfigError(f"target language {code!r} is the articles' own language")
+        if code not in found:
+            found.append(code)
+    if not found:
+        raise ConfigError("no target language given")
+    return tuple(found)
+
+
+def project_targets(folder: Path) -> tuple[str, ...] | None:
+    """The target languages a project lists: `targets = [...]` in translate-pipeline.toml,
+    or in `[tool.translate-pipeline]` of pyproject.toml; None when it lists none."""
+    own = folder / CONFIG_FILE
+    if own.is_file():
+        return _targets(_read_toml(own), own)
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _read_toml(pyproject).get("tool", {})
+        section = tool.get("translate-pipeline") if isinstance(tool, dict) else None
+        if isinstance(section, dict):
+            return _targets(section, pyproject, "[tool.translate-pipeline] ")
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+
+
+def _targets(table: dict[str, Any], path: Path, where: str = "") -> tuple[str, ...] | None:
+    value = table.get("targets")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or not value:
+        raise ConfigError(
+            f'{path}: {where}targets must be a list of language codes, such as ["en", "fr"]'
+        )
+    try:
+        return check_targets(value, Pair().source)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {where}{exc}") from None
