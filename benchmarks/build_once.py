@@ -20,6 +20,7 @@ from pathlib import Path
 
 from translate_pipeline import analysis, assemble, build, config, detect, models, render, translate
 from translate_pipeline.backend import Progress, Translation
+from translate_pipeline.config import Pair
 from translate_pipeline.engine import Engine, EngineSettings
 from translate_pipeline.glossary import Glossary
 
@@ -109,7 +110,7 @@ def main(root: Path) -> None:
     )
     engines: list[TimedEngine] = []
 
-    def open_engine() -> Engine:
+    def open_engine(pair: Pair) -> Engine:
         """Like machine.engine_factory, minus the download fallback."""
         engines.append(TimedEngine(_package(), EngineSettings()))
         return engines[0]

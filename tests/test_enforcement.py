@@ -349,7 +349,7 @@ def test_site_build_publishes_every_target_and_no_marker(
         translations=tmp_path / "translations",
         glossaries=glossaries,
     )
-    report = build.build(options, backend_factory=lambda: engine)
+    report = build.build(options, backends=lambda pair: engine)
     assert report.exit_code == EXIT_OK, report
     assert report.errors == report.skipped == []
     assert [line for line in report.review if "glossary" in line] == []

@@ -270,7 +270,7 @@ def test_generated_markdown_survives_the_pipeline(engine: Engine, doc: Doc) -> N
         article = parse_article(source, read_text(source))
         assert tuple(b.kind for b in article.blocks) == doc.kinds
 
-        report = build.build(options, backend_factory=lambda: engine)
+        report = build.build(options, backends=lambda pair: engine)
 
         assert (report.errors, report.skipped, report.articles) == ([], [], 1)
         pages = {

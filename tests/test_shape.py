@@ -203,7 +203,7 @@ def test_a_second_backend_is_a_module_of_its_own(project: Path) -> None:
     in the tests) plugs in with no change to the build."""
     (project / "content" / "mai.md").write_text(MAI, encoding="utf-8")
     options = config.Options(content=project / "content", out=project / "site")
-    report = build.build(options, backend_factory=ReversingBackend)
+    report = build.build(options, backends=lambda pair: ReversingBackend())
     assert report.exit_code == 0 and report.model == "reversing 1.0"
     po = memory.load(project / "translations/de-en/mai.po")
     entry = po.entries["Der Kanzler sagte am 1. Mai nichts."]

@@ -7,7 +7,7 @@ what the pipeline sees.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,11 @@ from translate_pipeline.report import BuildError, Report
 from translate_pipeline.segment import split_sentences
 
 
-def load_glossaries(path: Path, report: Report) -> tuple[Glossary, bytes]:
-    """The glossary in `path` (a folder or one file) and its bytes, which are part of every
+def load_glossaries(
+    path: Path, report: Report, pair: Pair | None = None, others: Collection[str] = ()
+) -> tuple[Glossary, bytes]:
+    """The glossary in `path` (a folder or one file) for `pair` (`others`: the build's other
+    languages, whose columns entries may have) and its bytes, which are part of every
     article's fingerprint. A missing folder is a warning; a file that does not load stops
     the command (BuildError), since a silently ignored entry would publish wrong names."""
     if not path.exists():
@@ -41,7 +44,7 @@ def load_glossaries(path: Path, report: Report) -> tuple[Glossary, bytes]:
         return Glossary(()), b""
     skipped: list[str] = []
     try:
-        glossary, warnings = load_glossary_reporting(path, skipped=skipped)
+        glossary, warnings = load_glossary_reporting(path, pair, skipped, others)
     except GlossaryError as exc:
         raise BuildError(f"{exc} (fix the glossary; nothing was built)") from None
     report.skipped.extend(skipped)
@@ -50,14 +53,16 @@ def load_glossaries(path: Path, report: Report) -> tuple[Glossary, bytes]:
     return glossary, b"".join(fileio.read_input(p, MAX_GLOSSARY_BYTES) for p in files)
 
 
-def article_glossary(glossary: Glossary, article: Article) -> Glossary:
+def article_glossary(
+    glossary: Glossary, article: Article, pair: Pair | None = None, others: Collection[str] = ()
+) -> Glossary:
     """The global glossary with the article's front-matter `glossary:` applied; a mistake
     there is the article's problem (ArticleError), not the whole build's."""
     overrides = article.meta.get("glossary")
     if not overrides:
         return glossary
     try:
-        return glossary.with_overrides(overrides)
+        return glossary.with_overrides(overrides, pair=pair, others=others)
     except GlossaryError as exc:
         first = exc.problems[0]
         raise ArticleError(
@@ -108,13 +113,27 @@ class Analyser:
                 self.languages[text] = detect.block_language(prose, self.pair.source)
         return self.languages[text]
 
-    def plan(self, article: Article, mem: Memory, glossary: Glossary) -> list[plan.Planned]:
+    def plan(
+        self,
+        article: Article,
+        mem: Memory,
+        glossary: Glossary,
+        english: Mapping[str, str] | None = None,
+    ) -> list[plan.Planned]:
+        """The article's units against `mem`; `english` for a target reached through
+        English (`plan.plan_units`), with `glossary` then an English→target one."""
+
         def glossary_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             matches = translate.glossary_matches(text, glossary)
             return translate.glossary_signature(matches), translate.glossary_terms(matches)
 
         return plan.plan_units(
-            article_units(article), mem, self.pair.source, glossary_of, self.unit_language
+            article_units(article),
+            mem,
+            self.pair.source,
+            glossary_of,
+            self.unit_language,
+            english,
         )
 
 

@@ -11,7 +11,10 @@ the last build is not even parsed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from translate_pipeline import (
     assemble,
     fileio,
     memory,
+    models,
     plan,
     publish,
     quality,
@@ -35,13 +39,14 @@ from translate_pipeline.analysis import (
 )
 from translate_pipeline.articles import Article, ArticleError
 from translate_pipeline.backend import Progress, model_label
-from translate_pipeline.config import Options, language_name
+from translate_pipeline.config import Options, Pair, language_name
 from translate_pipeline.glossary import Glossary
 from translate_pipeline.machine import (
     JOURNAL_FILE,
-    BackendFactory,
+    Backends,
     Journal,
     ModelLoader,
+    engine_factory,
     journal_key,
     translate_waves,
 )
@@ -51,42 +56,146 @@ from translate_pipeline.report import BuildError, Report
 from translate_pipeline.sources import Source
 
 
+@dataclass
+class Target:
+    """One target language of a build: its pair and memory folder, the glossary and
+    journal of its model, and how the model reaches it (`via` "en": through the English
+    memory, with an English→target package)."""
+
+    pair: Pair
+    options: Options  # this pair's (memory folder)
+    glossary: Glossary  # for what the model translates: German, or English for a pivot
+    analyser: Analyser
+    journal: Journal
+    model: ModelLoader
+    via: str = ""
+    publish: bool = True  # False: English kept only as the step of a pivot
+    others: tuple[str, ...] = ()  # the build's other languages, as glossary columns
+    pending: dict[str, tuple[str, Glossary]] = field(default_factory=dict)
+
+    @property
+    def model_pair(self) -> Pair:
+        return Pair(self.via or self.pair.source, self.pair.target)
+
+    def article_glossary(self, article: Article) -> Glossary:
+        pair = self.model_pair
+        return article_glossary(self.glossary, article, pair, self.others)
+
+
+def routes(options: Options) -> dict[str, str]:
+    """How each target is reached: '' with a German→target package (English always), 'en'
+    through English when only an English→target package is installed. A target with
+    neither is planned as direct; loading its model then says how to install one."""
+    source = options.pair.source
+    found = {}
+    for target in options.targets:
+        direct = target == "en" or models.find_package(source, target) is not None
+        pivot = not direct and models.find_package("en", target) is not None
+        found[target] = "en" if pivot else ""
+    return found
+
+
 def build(
     options: Options,
-    backend_factory: BackendFactory | None = None,
+    backends: Backends | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Build the site; raises BuildError when nothing could be published: exit 1 for an
     output folder that is not ours (refused before anything is written), exit 4 for a file
-    system that fails (the site and the memory are then as they were)."""
+    system that fails (the site and the memory are then as they were). `backends` opens
+    the backend of a model's pair (default: the installed Argos packages)."""
+    backends = backends or engine_factory(options, None)
     try:
         target = publish.resolve_target(options)
-        with (
-            publish.build_lock(target),
-            publish.memory_lock(options.memory_dir) as memory_locked,
-            ModelLoader(backend_factory) as model,
-        ):
-            if memory_locked:  # what a killed build left; no other build is writing there
-                fileio.remove_stale(options.memory_dir)
-            return _build(options, target, model, progress)
+        with ExitStack() as stack:
+            stack.enter_context(publish.build_lock(target))
+            report = Report()
+            targets = _targets(options, routes(options), backends, report, stack)
+            return _build(options, target, targets, report, progress)
     except OSError as exc:
+        folders = ", ".join(
+            fileio.shown(options.memory_dir_for(pair)) for pair in _memory_pairs(options)
+        )
         unchanged = (
-            f"nothing was published; {fileio.shown(options.out)} and "
-            f"{fileio.shown(options.memory_dir)} are as they were"
+            f"nothing was published; {fileio.shown(options.out)} and {folders} are as they were"
         )
         raise fileio.failure(exc, unchanged) from None
 
 
+def _memory_pairs(options: Options) -> list[Pair]:
+    """The pairs whose memories a build keeps: every target's, and English for pivots."""
+    pairs = list(options.pairs)
+    english = Pair(options.pair.source, "en")
+    if english not in pairs and any(routes(options).values()):
+        pairs.insert(0, english)
+    return pairs
+
+
+def _targets(
+    options: Options,
+    via: dict[str, str],
+    backends: Backends,
+    report: Report,
+    stack: ExitStack,
+    lock: bool = True,
+) -> list[Target]:
+    """The build's targets, English first when others are reached through it; each with
+    its memory folder locked and cleaned of what a killed build left (`lock`)."""
+    pairs = _memory_pairs(options)
+    if any(via.values()):
+        pairs.sort(key=lambda pair: pair.target != "en")
+    languages = {options.pair.source, *options.targets, "en"}
+    targets: list[Target] = []
+    for pair in pairs:
+        own = options.for_pair(pair)
+        if lock and stack.enter_context(publish.memory_lock(own.memory_dir)):
+            fileio.remove_stale(own.memory_dir)  # no other build is writing there
+        step = via.get(pair.target, "")
+        model_pair = Pair(step or pair.source, pair.target)
+        others = tuple(sorted(languages - {model_pair.source, model_pair.target}))
+        # Glossary warnings are the same for every pair: reported with the first.
+        seen = report if not targets else Report()
+        glossary, _ = load_glossaries(options.glossaries, seen, model_pair, others)
+        loader = stack.enter_context(ModelLoader(functools.partial(backends, model_pair)))
+        targets.append(
+            Target(
+                pair,
+                own,
+                glossary,
+                Analyser(glossary, pair),
+                Journal(own.memory_dir / JOURNAL_FILE, report),
+                loader,
+                step,
+                pair.target in options.targets,
+                others,
+            )
+        )
+    for target in targets[1:]:  # languages are detected once per build
+        target.analyser.languages = targets[0].analyser.languages
+    return targets
+
+
 def _build(
-    options: Options, target: publish.Target, model: ModelLoader, progress: Progress | None
+    options: Options,
+    output_target: publish.Target,
+    targets: list[Target],
+    report: Report,
+    progress: Progress | None,
 ) -> Report:
-    report = Report()
-    site = render.Site(options.pair.source, (options.pair.target,), options.base_url)
-    glossary, glossary_bytes = load_glossaries(options.glossaries, report)
-    state = publish.load_state(target.path)
-    journal = Journal(options.memory_dir / JOURNAL_FILE, report)
-    code = publish.code_fingerprint(options.base_url or "")
-    found = sources.find_sources(options, report)
+    main = targets[0]
+    published = sorted(
+        (t for t in targets if t.publish), key=lambda t: options.targets.index(t.pair.target)
+    )
+    site = render.Site(
+        options.pair.source, tuple(t.pair.target for t in published), options.base_url
+    )
+    glossary_bytes = load_glossaries(options.glossaries, Report())[1]
+    state = publish.load_state(output_target.path)
+    code = publish.code_fingerprint(
+        options.base_url or "", *(f"{t.pair.code}:{t.via}" for t in targets)
+    )
+    pairs = [t.pair for t in targets]
+    found = sources.find_sources(options, report, pairs)
     code_ok = state.get("code") == publish.fingerprint(code)
     cached = state.get("articles", {})
 
@@ -102,7 +211,6 @@ def _build(
         and str(source.path) in cached
         and cached[str(source.path)]["fingerprint"] == fingerprint(source)
     }
-    analyser = Analyser(glossary, options.pair)
     # A slug keeps the article it was published with: a new file cannot take over a
     # live URL.
     present = {str(source.path) for source in found}
@@ -111,9 +219,10 @@ def _build(
         for path, entry in sorted(cached.items())
         if path in present
     }
+    direct = [t for t in targets if not t.via]
+    pivots = [t for t in targets if t.via]
 
-    # Pass 1: what must the machine translate?
-    pending: dict[str, tuple[str, Glossary]] = {}
+    # Pass 1: what must the machine translate from the German?
     languages: dict[Path, str] = {}
     for source in found:
         if source.path in unchanged:
@@ -122,30 +231,32 @@ def _build(
                 slugs, cached[str(source.path)]["summary"]["slug"], source.path, report
             )
             continue
-        loaded = _load_for_translation(source, options, analyser, slugs, languages, report)
-        if loaded is None:
-            continue
-        article, mem, article_gloss = loaded
-        for planned in analyser.plan(article, mem, article_gloss):
-            key = journal_key(planned.unit.text, planned.signature)
-            if planned.needs_machine and key not in journal.entries:
-                pending[key] = (planned.unit.text, article_gloss)
-                if not options.frozen:
-                    model.start()
+        loaded = _load_for_translation(source, options, main, slugs, languages, report)
+        if loaded is not None:
+            article, article_memories = loaded
+            for t in direct:
+                _collect(t, article, article_memories[t.pair], None, options.frozen)
+    if not (options.frozen and pivots and not main.pending):  # --frozen: count pivots too
+        _translate(direct, options, report, progress)
 
-    if pending:
-        if options.frozen:
-            raise BuildError(
-                f"--frozen: {len(pending)} unit(s) have no current translation; "
-                "run `translate-pipeline check` to list them (nothing was written)"
-            )
-        backend = model.result()
-        report.model = model_label(backend)
-        translate_waves(list(pending.values()), backend, journal, report, progress)
-    bounds = review.limits(journal.entries.values(), options.pair)
+    # Pass 1b: what must it translate from the English, for targets reached through it?
+    if pivots:
+        for source in found:
+            if source.path in unchanged:
+                continue
+            loaded = _load_for_publishing(source, options, main, languages)
+            if loaded is not None:
+                article, article_memories = loaded
+                english: dict[str, str] | None = _english(
+                    main, article, article_memories[main.pair]
+                )
+                for t in pivots:
+                    _collect(t, article, article_memories[t.pair], english, options.frozen)
+        _translate([*direct, *pivots] if options.frozen else pivots, options, report, progress)
+    bounds = review.limits(main.journal.entries.values(), main.pair)
 
     # Pass 2: settle memories, render pages. Both are staged and published together.
-    output = publish.Output(target)
+    output = publish.Output(output_target)
     memories = publish.Replacements()
     try:
         summaries = []
@@ -168,33 +279,50 @@ def _build(
                 report.articles += 1
                 report.reused_articles += 1
                 continue
-            loaded = _load_for_publishing(source, options, analyser, languages)
+            loaded = _load_for_publishing(source, options, main, languages)
             if loaded is None:
                 continue
-            article, mem, article_gloss = loaded
+            article, article_memories = loaded
             if slugs.get(article.slug) != source.path:
                 continue
-            plans = analyser.plan(article, mem, article_gloss)
-            entries = [_settle(p, journal, bounds) for p in plans]
-            new_memory = plan.merge(mem, plans, entries, source.path)
-            memory_bytes = memory.render(new_memory, str(source.path), options.pair)
-            memories.stage(source.memory_path, memory_bytes)
-            flagged = sum(
-                bool(e.review) for e in new_memory.entries.values() if e.origin == memory.MACHINE
-            )
+            settled: dict[Pair, tuple[list[plan.Planned], list[Entry]]] = {}
+            written = []
+            english = None
+            flagged = 0
+            for t in targets:
+                gloss = t.article_glossary(article)
+                plans = t.analyser.plan(
+                    article, article_memories[t.pair], gloss, english if t.via else None
+                )
+                entries = [_settle(p, t.journal, bounds if t is main else None) for p in plans]
+                if t is main and pivots:
+                    english = {p.unit.text: e.display for p, e in zip(plans, entries)}
+                settled[t.pair] = (plans, entries)
+                new_memory = plan.merge(article_memories[t.pair], plans, entries, source.path)
+                memory_bytes = memory.render(new_memory, str(source.path), t.pair)
+                memories.stage(source.memory_paths[t.pair], memory_bytes)
+                written.append(memory_bytes)
+                if t is main:
+                    flagged = sum(
+                        bool(e.review)
+                        for e in new_memory.entries.values()
+                        if e.origin == memory.MACHINE
+                    )
+                    if options.review:
+                        report.queue += _queue(source, plans, entries, memory_bytes)
+                for p in plans:
+                    report.units_reused += not p.needs_machine
+                    report.glossary_hits += len(p.signature)
+                    report.glossary_retranslated += p.reason == plan.GLOSSARY
+                label = t.pair.target if len(targets) > 1 else ""
+                missing = glossary_problems(gloss)
+                report.review.extend(
+                    plan.problems(source.path, plans, entries, missing, label=label)
+                )
             report.flagged += flagged
-            if options.review:
-                report.queue += _queue(source, plans, entries, memory_bytes)
-            for p in plans:
-                report.units_reused += not p.needs_machine
-                report.glossary_hits += len(p.signature)
-                report.glossary_retranslated += p.reason == plan.GLOSSARY
-            report.review.extend(
-                plan.problems(source.path, plans, entries, glossary_problems(article_gloss))
-            )
             resolve, resolved = _recording(links.resolver(source.path, options.content))
             page, removed = assemble.article_page(
-                article, [(options.pair, plans, entries)], resolve
+                article, [(t.pair, *settled[t.pair]) for t in published], resolve
             )
             report.warnings.extend(removed)
             report.warnings.extend(
@@ -213,7 +341,7 @@ def _build(
             summary = render.summarize(page)
             summaries.append(summary)
             new_state["articles"][str(source.path)] = {
-                "fingerprint": fingerprint(source, memory_bytes),
+                "fingerprint": fingerprint(source, b"\0".join(written)),
                 "files": sorted(files),
                 "summary": summary.__dict__,
                 "links": resolved,
@@ -249,14 +377,58 @@ def _build(
             f"{fileio.shown(output.staging)}: the previous site could not be removed "
             f"({output.leftover}); remove it by hand, the next build needs it gone"
         )
-    journal.remove()
-    _report_orphans(options, found, report)
+    for t in targets:
+        t.journal.remove()
+        _report_orphans(t.options, found, t.pair, report)
     return report
+
+
+def _collect(
+    t: Target,
+    article: Article,
+    mem: Memory,
+    english: dict[str, str] | None,
+    frozen: bool,
+) -> None:
+    """Add the article's units that need the machine to the target's pending work."""
+    gloss = t.article_glossary(article)
+    for planned in t.analyser.plan(article, mem, gloss, english):
+        key = journal_key(planned.input, planned.signature)
+        if planned.needs_machine and key not in t.journal.entries:
+            t.pending[key] = (planned.input, gloss)
+            if not frozen:
+                t.model.start()
+
+
+def _translate(
+    targets: list[Target], options: Options, report: Report, progress: Progress | None
+) -> None:
+    """One globally batched run of each target's model over its pending units."""
+    waiting = [t for t in targets if t.pending]
+    if options.frozen and waiting:
+        total = sum(len(t.pending) for t in waiting)
+        counts = ", ".join(f"{len(t.pending)} into {language_name(t.pair.target)}" for t in waiting)
+        raise BuildError(
+            f"--frozen: {total} unit(s) have no current translation"
+            f"{f' ({counts})' if len(options.targets) > 1 else ''}; "
+            "run `translate-pipeline check` to list them (nothing was written)"
+        )
+    for t in waiting:
+        backend = t.model.result()
+        label = model_label(backend)
+        report.model = f"{report.model}, {label}" if report.model else label
+        translate_waves(list(t.pending.values()), backend, t.journal, report, progress)
+
+
+def _english(main: Target, article: Article, mem: Memory) -> dict[str, str]:
+    """Each unit's English as pass 2 will settle it: what a pivot translates."""
+    plans = main.analyser.plan(article, mem, main.article_glossary(article))
+    return {p.unit.text: _settle(p, main.journal, None).display for p in plans}
 
 
 def _settle(p: plan.Planned, journal: Journal, bounds: quality.Thresholds | None) -> Entry:
     """The unit's entry, with the review signals of a fresh machine translation."""
-    record = journal.get(p.unit.text, p.signature) if p.needs_machine else None
+    record = journal.get(p.input, p.signature) if p.needs_machine else None
     signals = review.assess(record, bounds) if record and not (p.entry and p.entry.is_human) else ()
     return plan.settle(p, record, signals)
 
@@ -278,26 +450,26 @@ def _unique(queue: list[review.Item]) -> list[review.Item]:
 def _load_for_translation(
     source: Source,
     options: Options,
-    analyser: Analyser,
+    main: Target,
     slugs: dict[str, Path],
     languages: dict[Path, str],
     report: Report,
-) -> tuple[Article, Memory, Glossary] | None:
-    """An article that reads, owns its slug and is in the source language, with its memory
-    and glossary; otherwise reported, None. The language is kept for pass 2."""
+) -> tuple[Article, dict[Pair, Memory]] | None:
+    """An article that reads, owns its slug and is in the source language, with its
+    memories; otherwise reported, None. The language is kept for pass 2."""
     loaded = sources.load(source, report)
     if loaded is None:
         return None
-    article, mem = loaded
+    article, memories = loaded
     if article.draft:
         report.warnings.append(f"{source.path}: a draft (draft: true); not published")
         return None
     try:
-        glossary = article_glossary(analyser.glossary, article)
+        main.article_glossary(article)
     except ArticleError as exc:
         report.errors.append(str(exc))
         return None
-    lang = languages[source.path] = article_language(article, mem, options.pair)
+    lang = languages[source.path] = article_language(article, memories[main.pair], options.pair)
     if lang != options.pair.source and article.lang and _named_language(source.path) == lang:
         report.warnings.append(
             f"{source.path}: the {language_name(lang)} version of an article (its file name "
@@ -319,7 +491,7 @@ def _load_for_translation(
             "front matter if it is"
         )
         return None
-    return article, mem, glossary
+    return article, memories
 
 
 def _recording(
@@ -347,21 +519,24 @@ def _links_current(
 
 
 def _load_for_publishing(
-    source: Source, options: Options, analyser: Analyser, languages: dict[Path, str]
-) -> tuple[Article, Memory, Glossary] | None:
-    """Pass 2's reading of an article; its problems were reported in pass 1 (or, for an
-    article pass 1 found unchanged, when it was built last)."""
+    source: Source, options: Options, main: Target, languages: dict[Path, str]
+) -> tuple[Article, dict[Pair, Memory]] | None:
+    """A later pass's reading of an article; its problems were reported in pass 1 (or, for
+    an article pass 1 found unchanged, when it was built last)."""
     loaded = sources.load(source, Report())
     if loaded is None:
         return None
-    article, mem = loaded
-    lang = languages.get(source.path) or article_language(article, mem, options.pair)
+    article, memories = loaded
+    lang = languages.get(source.path) or article_language(
+        article, memories[main.pair], options.pair
+    )
     if lang != options.pair.source or article.draft:
         return None
     try:
-        return article, mem, article_glossary(analyser.glossary, article)
+        main.article_glossary(article)
     except ArticleError:
         return None
+    return article, memories
 
 
 def _named_language(path: Path) -> str:
@@ -370,8 +545,8 @@ def _named_language(path: Path) -> str:
     return parts[-2].lower() if len(parts) >= 3 and len(parts[-2]) == 2 else ""
 
 
-def _report_orphans(options: Options, found: list[Source], report: Report) -> None:
-    used = {source.memory_path for source in found}
+def _report_orphans(options: Options, found: list[Source], pair: Pair, report: Report) -> None:
+    used = {source.memory_paths.get(pair) for source in found}
     for orphan in sorted(options.memory_dir.rglob("*.po")):
         if orphan not in used and orphan.is_file():  # a FIFO was reported as one already
             report.warnings.append(
@@ -382,43 +557,52 @@ def _report_orphans(options: Options, found: list[Source], report: Report) -> No
 
 def check(options: Options) -> Report:
     """What `check` reports: every unit without a current translation, every fuzzy
-    entry, every glossary target missing, and every warning a build would give. Writes
-    nothing."""
+    entry, every glossary target missing, in every target language, and every warning a
+    build would give. Writes nothing."""
     report = Report()
-    glossary, _ = load_glossaries(options.glossaries, report)
-    analyser = Analyser(glossary, options.pair)
+    with ExitStack() as stack:
+        backends = engine_factory(options, None)  # never opened: check loads no model
+        targets = _targets(options, routes(options), backends, report, stack, lock=False)
+    main = targets[0]
     slugs: dict[str, Path] = {}
-    found = sources.find_sources(options, report)
+    found = sources.find_sources(options, report, [t.pair for t in targets])
     for source in found:
-        loaded = _load_for_translation(source, options, analyser, slugs, {}, report)
+        loaded = _load_for_translation(source, options, main, slugs, {}, report)
         if loaded is None:
             continue
-        article, mem, article_gloss = loaded
-        plans = analyser.plan(article, mem, article_gloss)
+        article, memories = loaded
         report.articles += 1
-        for planned in plans:
-            if planned.needs_machine:
-                report.review.append(
-                    f"{source.path}:{planned.unit.line}: {planned.unit.where}: "
-                    "no current translation"
-                )
-        known = [p for p in plans if p.entry is not None]
-        entries = [p.entry for p in known if p.entry is not None]
-        lines = {e.source: e.raw.line for e in entries if e.raw is not None}
-        queue = review.items(source.path, source.memory_path, known, entries, lines)
-        report.queue += _unique(queue)
-        report.review.extend(
-            plan.problems(
-                source.path,
-                known,
-                entries,
-                glossary_problems(article_gloss),
-                notes=False,
+        english: dict[str, str] | None = None
+        for t in targets:
+            gloss = t.article_glossary(article)
+            plans = t.analyser.plan(article, memories[t.pair], gloss, english if t.via else None)
+            label = f" ({t.pair.target})" if len(targets) > 1 else ""
+            report.review.extend(
+                f"{source.path}:{p.unit.line}: {p.unit.where}{label}: no current translation"
+                for p in plans
+                if p.needs_machine
             )
-        )
+            known = [p for p in plans if p.entry is not None]
+            entries = [p.entry for p in known if p.entry is not None]
+            if t is main:
+                english = {p.unit.text: e.display for p, e in zip(known, entries)}
+                lines = {e.source: e.raw.line for e in entries if e.raw is not None}
+                queue = review.items(source.path, source.memory_path, known, entries, lines)
+                report.queue += _unique(queue)
+            report.review.extend(
+                plan.problems(
+                    source.path,
+                    known,
+                    entries,
+                    glossary_problems(gloss),
+                    notes=False,
+                    label=label.strip(" ()"),
+                )
+            )
         sources.local_images(article, options.content, report)
         report.warnings.extend(assemble.removed_from_page(article, options.pair))
-    _report_orphans(options, found, report)
+    for t in targets:
+        _report_orphans(t.options, found, t.pair, report)
     report.queue = review.rank(report.queue)
     report.flagged = len(report.queue)
     return report

@@ -424,7 +424,7 @@ def glossary_test(text: str, **values: Any) -> None:
         _fail(str(exc), exc.code)
     _print_problems(report)
     try:
-        backend = engine_factory(options, None)()
+        backend = engine_factory(options, None)(options.pair)
     except BuildError as exc:
         click.echo(analysis.glossary_trial(text, loaded, exc))
         _fail(str(exc).splitlines()[0], exc.code)

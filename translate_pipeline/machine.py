@@ -20,7 +20,7 @@ from typing import Any
 
 from translate_pipeline import fileio, models, translate
 from translate_pipeline.backend import Backend, Interrupted, Progress, Translation, model_label
-from translate_pipeline.config import Options, language_name
+from translate_pipeline.config import Options, Pair, language_name
 from translate_pipeline.engine import Engine, EngineSettings
 from translate_pipeline.glossary import Glossary
 from translate_pipeline.report import EXIT_NO_MODEL, BuildError, Report
@@ -104,6 +104,8 @@ class Journal:
 
 
 BackendFactory = Callable[[], Backend]
+Backends = Callable[[Pair], Backend]
+"""Opens the backend that translates a language pair (a build may need several models)."""
 
 
 class ModelLoader:
@@ -198,12 +200,11 @@ def translate_waves(
         wave, wave_sentences = [], 0
 
 
-def engine_factory(options: Options, download_progress: Progress | None) -> BackendFactory:
-    """Loads the pair's Argos package when a build first needs it; installs it from the
+def engine_factory(options: Options, download_progress: Progress | None) -> Backends:
+    """Loads a pair's Argos package when a build first needs it; installs it from the
     Argos index when it is missing and the index can be reached."""
-    pair = options.pair
 
-    def open_engine() -> Backend:
+    def open_engine(pair: Pair) -> Backend:
         package = models.find_package(pair.source, pair.target)
         if package is None:
             try:

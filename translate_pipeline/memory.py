@@ -34,7 +34,9 @@ read for meaning.
 - `tp.lang`: language of a copied block; `tp.notes`: what the machine could not do;
   `tp.review`: why a machine translation should be checked (`quality.Signal`s: name,
   severity, reason, the words to highlight), shown as `#. review: numbers: …` lines; a
-  person's edit, or a translator comment `reviewed`, clears it;
+  person's edit, or a translator comment `reviewed`, clears it; `tp.via`: for a target
+  reached through English, the English the machine translated (when the English memory
+  shows other English, the entry is translated again);
   `tp.machine`: for a human entry whose German changed (`#, fuzzy` with `#| msgid`,
   as `msgmerge` marks it), the fresh machine English the pages show until a person
   reviews the entry and clears the flag.
@@ -106,6 +108,7 @@ class Entry:
     machine_sha1: str = ""
     notes: tuple[str, ...] = ()  # what the machine could not do (formatting dropped ...)
     review: tuple[Signal, ...] = ()  # why a person should check this machine translation
+    via: str = ""  # the English a pivoted machine translation was made from
     # Hash of the glossary signature the machine translated with (`glossary_hash`).
     glossary_sha1: str = ""
     comments: tuple[str, ...] = ()  # translator comments (`# ...`), one per line
@@ -152,8 +155,10 @@ def machine_entry(
     notes: Iterable[str] = (),
     signature: str | None = None,
     review: Iterable[Signal] = (),
+    via: str = "",
 ) -> Entry:
-    """A machine translation; `signature` (default: the terms) is what makes it stale."""
+    """A machine translation; `signature` (default: the terms) is what makes it stale;
+    `via`: the English it was translated from, for a target reached through English."""
     glossary = tuple(glossary)
     return Entry(
         source,
@@ -164,6 +169,7 @@ def machine_entry(
         machine_sha1=sha1(target),
         notes=tuple(notes),
         review=tuple(review),
+        via=via,
         glossary_sha1=glossary_hash(glossary if signature is None else signature),
     )
 
@@ -316,6 +322,8 @@ def token_line(entry: Entry) -> str:
         tokens.append(("notes", _encode_list(entry.notes)))
     if entry.review:
         tokens.append(("review", _encode_signals(entry.review)))
+    if entry.via:
+        tokens.append(("via", _encode(entry.via)))
     if entry.machine_target:
         tokens.append(("machine", _encode(entry.machine_target)))
     return " ".join(f"{PREFIX}{key}={value}" for key, value in tokens)
@@ -339,6 +347,7 @@ def info_lines(
     machine: str = "",
     lang: str = "",
     review: Iterable[Signal] = (),
+    via: str = "",
 ) -> list[str]:
     """The comments for people that go with the tokens; never read for meaning."""
     lines = []
@@ -353,6 +362,8 @@ def info_lines(
         lines.append("glossary: " + "; ".join(_one_line(t) for t in terms))
     lines += [f"note: {_one_line(n)}" for n in notes]
     lines += [f"review: {s.name}: {_one_line(s.reason)}" for s in review]
+    if via:
+        lines.append(f"translated from the English: {_one_line(via)}")
     if machine:
         lines.append(f"machine translation of the changed German, shown until review: "
                      f"{_one_line(machine)}")  # fmt: skip
@@ -485,6 +496,8 @@ def _all_info_lines(values: dict[str, set[str]]) -> list[str]:
         lines += info_lines("", machine=machine)
     for review in decoded("review", _decode_signals):
         lines += info_lines("", review=review)
+    for via in decoded("via"):
+        lines += info_lines("", via=via)
     return list(dict.fromkeys(lines))
 
 
@@ -499,6 +512,7 @@ def _token_fields(values: dict[str, set[str]], message: pofile.Message) -> dict[
         notes = _decode_list(one["notes"]) if "notes" in one else ()
         lang = _decode(one.get("lang", ""))
         machine = _decode(one.get("machine", ""))
+        via = _decode(one.get("via", ""))
     except UnicodeDecodeError:
         return {"origin": UNVERIFIED}
     try:
@@ -521,6 +535,7 @@ def _token_fields(values: dict[str, set[str]], message: pofile.Message) -> dict[
         "machine_sha1": stored_sha if origin == MACHINE else "",
         "notes": notes if origin == MACHINE else (),
         "review": review if origin == MACHINE else (),
+        "via": via if origin == MACHINE else "",
         "glossary_sha1": one.get("glossary", ""),
     }
 
@@ -671,6 +686,7 @@ def _message(entry: Entry, obsolete: bool) -> pofile.Message:
             entry.machine_target,
             entry.lang,
             entry.review,
+            entry.via,
         )
         extracted = [line, *ours, *extracted]
     same_previous = base is not None and (base.previous_msgid or "") == entry.previous_source

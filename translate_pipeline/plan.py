@@ -25,8 +25,9 @@ from translate_pipeline.quality import Signal
 COPY_LANGUAGE = "zxx"  # no linguistic content (numbers, code, URLs): copied as it is
 
 
-# Why a unit goes to the machine (`Planned.reason`).
-NEW, GLOSSARY, CHANGED, UNVERIFIED = "new", "glossary", "changed", "unverified"
+# Why a unit goes to the machine (`Planned.reason`); VIA: the English it was translated
+# from (for a target reached through English) is no longer the English memory's.
+NEW, GLOSSARY, CHANGED, UNVERIFIED, VIA = "new", "glossary", "changed", "unverified", "via"
 
 
 @dataclass
@@ -39,7 +40,13 @@ class Planned:
     lang: str
     signature: tuple[str, ...]  # the glossary output the unit depends on (`translate`)
     terms: tuple[str, ...] = ()  # the glossary entries applied, for people
-    reason: str = ""  # NEW, GLOSSARY, CHANGED or UNVERIFIED when the machine runs
+    reason: str = ""  # NEW, GLOSSARY, CHANGED, UNVERIFIED or VIA when the machine runs
+    via: str = ""  # what the model translates when it is not the unit: its English
+
+    @property
+    def input(self) -> str:
+        """The text the model is given."""
+        return self.via or self.unit.text
 
 
 def changed_german(entry: Entry) -> bool:
@@ -54,15 +61,19 @@ def plan_units(
     source_lang: str,
     glossary_of: Callable[[str], tuple[tuple[str, ...], tuple[str, ...]]],
     language_of: Callable[[str], str],
+    english: Mapping[str, str] | None = None,
 ) -> list[Planned]:
-    """What each unit needs. `glossary_of(text)` gives its glossary signature and terms;
-    `language_of` is asked only for units without an entry."""
+    """What each unit needs. `glossary_of(text)` gives the glossary signature and terms of
+    what the model translates; `language_of` is asked only for units without an entry.
+    `english`: for a target reached through English, each unit's English (the English
+    memory's, after this build's machine translations), which is what the model is given."""
     plans = []
     # German in use: the article's units, then each orphan as it is claimed. Built once,
     # not per unit: per unit it made planning quadratic in the article's size.
     used = {u.text for u in units}
     for unit in units:
-        signature, terms = glossary_of(unit.text)
+        via = english.get(unit.text, "") if english is not None else ""
+        signature, terms = glossary_of(via or unit.text)
         entry = mem.get(unit.text)
         if entry is None:
             orphan = mem.closest_orphan(unit.text, used)
@@ -79,8 +90,9 @@ def plan_units(
                 used.add(orphan.source)
         if entry is None:
             lang = language_of(unit.text)
-            needs = lang == source_lang
-            plans.append(Planned(unit, None, needs, lang, signature, terms, NEW if needs else ""))
+            needs = lang == source_lang or (bool(via) and lang == "en")
+            reason = NEW if needs else ""
+            plans.append(Planned(unit, None, needs, lang, signature, terms, reason, via))
             continue
         reason = ""
         if entry.is_unverified:
@@ -89,10 +101,12 @@ def plan_units(
             reason = CHANGED if changed_german(entry) else ""  # an editor's "needs work"
         elif entry.origin == memory.MACHINE and not entry.glossary_current(signature):
             reason = GLOSSARY
+        elif entry.origin == memory.MACHINE and via and entry.via and entry.via != via:
+            reason = VIA  # a person edited the English, or its German changed
         elif entry.is_human and changed_german(entry) and not entry.machine_target:
             reason = CHANGED  # pages show fresh machine English until it is reviewed
         lang = entry.lang or source_lang
-        plans.append(Planned(unit, entry, bool(reason), lang, signature, terms, reason))
+        plans.append(Planned(unit, entry, bool(reason), lang, signature, terms, reason, via))
     return plans
 
 
@@ -116,7 +130,7 @@ def settle(
     notes = [p for p in machine.get("problems", []) if not p.startswith("glossary target")]
     fresh = memory.machine_entry(
         plan.unit.text, machine["target"], machine["model"], plan.terms, notes,
-        signature="\n".join(plan.signature), review=review,
+        signature="\n".join(plan.signature), review=review, via=plan.via,
     )  # fmt: skip
     if entry is None:
         return fresh
@@ -160,12 +174,14 @@ def problems(
     entries: Sequence[Entry],
     missing_targets: Callable[[str, str], list[str]],
     notes: bool = True,
+    label: str = "",
 ) -> Iterator[str]:
     """Review lines `file:line: where: what`. `missing_targets(german, english)` names the
-    glossary targets the English lacks. `check` leaves out the machine's notes (formatting
+    glossary targets the English lacks; `label` names the target language when a build
+    has several. `check` leaves out the machine's notes (formatting
     it could not place), which are worth a look but do not make a translation wrong."""
     for plan, entry in zip(plans, entries):
-        where = f"{path}:{plan.unit.line}: {plan.unit.where}"
+        where = f"{path}:{plan.unit.line}: {plan.unit.where}" + (f" ({label})" if label else "")
         if entry.fuzzy and entry.is_human and changed_german(entry):
             yield f"{where}: human translation needs review (the German changed)"
         elif entry.fuzzy and entry.is_human:

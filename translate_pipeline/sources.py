@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
@@ -32,7 +32,7 @@ from translate_pipeline.articles import (
     parse_article,
     read_text,
 )
-from translate_pipeline.config import Options
+from translate_pipeline.config import Options, Pair
 from translate_pipeline.markup.generators import REF_SCHEME
 from translate_pipeline.memory import Memory, TranslationMemoryError
 from translate_pipeline.report import Report
@@ -40,34 +40,46 @@ from translate_pipeline.report import Report
 
 @dataclass
 class Source:
-    """One article file as read, and where its translation memory lives."""
+    """One article file as read, and where its translation memories live (one per pair,
+    the first pair's first)."""
 
     path: Path
     data: bytes
-    memory_path: Path
+    memory_paths: dict[Pair, Path]
+
+    @property
+    def memory_path(self) -> Path:
+        return next(iter(self.memory_paths.values()))
 
     def memory_bytes(self) -> bytes:
-        try:
-            return fileio.read_input(self.memory_path, MAX_MEMORY_BYTES)
-        except (FileNotFoundError, fileio.Unreadable):
-            return b""  # checked by find_sources; a file swapped since is caught by load
+        """Every memory's bytes, for the article's fingerprint."""
+        found = []
+        for path in self.memory_paths.values():
+            try:
+                found.append(fileio.read_input(path, MAX_MEMORY_BYTES))
+            except (FileNotFoundError, fileio.Unreadable):
+                found.append(b"")  # checked by find_sources; a file swapped since: by load
+        return b"\0".join(found)
 
 
 MAX_MEMORY_BYTES = 256 * 2**20
 MAX_IMAGE_BYTES = 20 * 2**20
 
 
-def memory_path(options: Options, path: Path) -> Path:
-    """`translations/de-en/<path below content>.po`; a file outside `content/` by name."""
+def memory_path(options: Options, path: Path, pair: Pair | None = None) -> Path:
+    """`translations/de-en/<path below content>.po` (the first pair's, or `pair`'s); a file
+    outside `content/` by name."""
     content = options.content
     if content.is_dir() and path.is_relative_to(content):
         rel = path.relative_to(content)
     else:
         rel = Path(path.name)
-    return options.memory_dir / rel.with_suffix(".po")
+    return options.memory_dir_for(pair or options.pair) / rel.with_suffix(".po")
 
 
-def find_sources(options: Options, report: Report) -> list[Source]:
+def find_sources(options: Options, report: Report, pairs: Sequence[Pair] = ()) -> list[Source]:
+    """The articles below `options.content`, with their memories for `pairs` (default:
+    the first pair's)."""
     sources = []
     for path in article_files(options.content, report):
         try:
@@ -78,11 +90,11 @@ def find_sources(options: Options, report: Report) -> list[Source]:
         except OSError as exc:
             report.errors.append(f"{path}: cannot be read ({exc.strerror})")
             continue
-        source = Source(path, data, memory_path(options, path))
-        if problem := _memory_problem(source.memory_path):
+        paths = {pair: memory_path(options, path, pair) for pair in pairs or (options.pair,)}
+        if problem := next(filter(None, map(_memory_problem, paths.values())), ""):
             report.errors.append(f"{problem}; {path} not built")
             continue
-        sources.append(source)
+        sources.append(Source(path, data, paths))
     return sources
 
 
@@ -149,14 +161,16 @@ def _memory_problem(path: Path) -> str:
     return ""
 
 
-def load(source: Source, report: Report) -> tuple[Article, Memory] | None:
-    """The article and its memory, or None with the reason in `report.errors`."""
+def load(source: Source, report: Report) -> tuple[Article, dict[Pair, Memory]] | None:
+    """The article and its memories, or None with the reason in `report.errors`."""
     try:
         text = read_text(source.path, source.data)
         article = parse_article(source.path, text)
-        if problem := _memory_problem(source.memory_path):  # swapped since find_sources
-            raise TranslationMemoryError(f"{problem}; {source.path} not built")
-        mem = memory.load(source.memory_path)
+        memories = {}
+        for pair, path in source.memory_paths.items():
+            if problem := _memory_problem(path):  # swapped since find_sources
+                raise TranslationMemoryError(f"{problem}; {source.path} not built")
+            memories[pair] = memory.load(path)
     except (ArticleError, TranslationMemoryError) as exc:
         report.errors.append(str(exc))
         return None
@@ -168,7 +182,7 @@ def load(source: Source, report: Report) -> tuple[Article, Memory] | None:
             f"{where}: date '{article.date}' cannot be read, so it is shown as "
             "written and the article is listed last; write it like 2025-03-15 or 15. März 2025"
         )
-    return article, mem
+    return article, memories
 
 
 def load_one(options: Options, path: Path) -> tuple[Article, Memory]:
