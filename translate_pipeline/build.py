@@ -139,11 +139,10 @@ def _targets(
     stack: ExitStack,
     lock: bool = True,
 ) -> list[Target]:
-    """The build's targets, English first when others are reached through it; each with
-    its memory folder locked and cleaned of what a killed build left (`lock`)."""
-    pairs = _memory_pairs(options)
-    if any(via.values()):
-        pairs.sort(key=lambda pair: pair.target != "en")
+    """The build's targets, English first (others may be reached through it, and it has
+    the review queue); each with its memory folder locked and cleaned of what a killed
+    build left (`lock`)."""
+    pairs = sorted(_memory_pairs(options), key=lambda pair: pair.target != "en")
     languages = {options.pair.source, *options.targets, "en"}
     targets: list[Target] = []
     for pair in pairs:
