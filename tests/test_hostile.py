@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import projects
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -66,52 +67,10 @@ NEW = (
 # --- the project ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Project:
-    root: Path
-
-    @property
-    def content(self) -> Path:
-        return self.root / "content"
-
-    @property
-    def site(self) -> Path:
-        return self.root / "site"
-
-    @property
-    def translations(self) -> Path:
-        return self.root / "translations" / "de-en"
-
-    @property
-    def glossaries(self) -> Path:
-        return self.root / "glossaries"
-
-    def write(self, name: str, data: str | bytes) -> Path:
-        path = self.content / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
-        return path
-
+class Project(projects.Project):
     def write_good(self) -> None:
         for name, text in GOOD.items():
             self.write(name, text)
-
-    def published(self, site: Path | None = None) -> set[str]:
-        """Slugs with all three pages."""
-        site = site or self.site
-        if not (site / "de").is_dir():
-            return set()
-        return {
-            p.name
-            for p in (site / "de").iterdir()
-            if p.is_dir()
-            and all(
-                (site / lang / p.name / "index.html").is_file() for lang in ("de", "en", "de-en")
-            )
-        }
 
     def memory(self) -> dict[str, bytes]:
         return {k: v for k, v in snapshot(self.translations).items() if k.endswith(".po")}

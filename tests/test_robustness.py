@@ -31,6 +31,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import polib
+import projects
 import pytest
 import sentencepiece
 import testmodel
@@ -60,48 +61,9 @@ GOOD_ENGLISH = {
 }
 
 
-@dataclass
-class Project:
-    root: Path
-
-    @property
-    def content(self) -> Path:
-        return self.root / "content"
-
-    @property
-    def site(self) -> Path:
-        return self.root / "site"
-
-    @property
-    def translations(self) -> Path:
-        return self.root / "translations" / "de-en"
-
-    @property
-    def glossaries(self) -> Path:
-        return self.root / "glossaries"
-
-    def write(self, name: str, data: str | bytes) -> Path:
-        path = self.content / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
-        return path
-
+class Project(projects.Project):
     def page(self, lang: str, slug: str) -> Path:
         return self.site / lang / slug / "index.html"
-
-    def published(self) -> set[str]:
-        """Slugs with all three pages."""
-        if not (self.site / "de").is_dir():
-            return set()
-        return {
-            p.name
-            for p in (self.site / "de").iterdir()
-            if p.is_dir()
-            and all(self.page(lang, p.name).is_file() for lang in ("de", "en", "de-en"))
-        }
 
 
 @dataclass
