@@ -1,4 +1,4 @@
-"""Shared fixtures: the hand-wired test translation package and an isolated packages folder."""
+"""Shared fixtures: the hand-wired test translation packages and an isolated packages folder."""
 
 from __future__ import annotations
 
@@ -11,10 +11,38 @@ import testmodel
 from translate_pipeline import models
 
 
+def _cached(config: pytest.Config, **params: object) -> Path:
+    return testmodel.cached_package(config.cache.mkdir("testmodel"), **params)
+
+
 @pytest.fixture(scope="session")
 def test_package(pytestconfig: pytest.Config) -> Path:
     """The default test ``.argosmodel``, built once and kept in pytest's cache between runs."""
-    return testmodel.cached_package(pytestconfig.cache.mkdir("testmodel"))
+    return _cached(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def en_fr_package(pytestconfig: pytest.Config) -> Path:
+    """An English→French test ``.argosmodel`` (``testmodel.EN_FR_WORD_MAP``)."""
+    return _cached(pytestconfig, source="en", target="fr")
+
+
+@pytest.fixture(scope="session")
+def de_es_package(pytestconfig: pytest.Config) -> Path:
+    """A German→Spanish test ``.argosmodel`` (``testmodel.DE_ES_WORD_MAP``)."""
+    return _cached(pytestconfig, source="de", target="es")
+
+
+@pytest.fixture(scope="session")
+def en_uk_package(pytestconfig: pytest.Config) -> Path:
+    """An English→Ukrainian test ``.argosmodel`` (``testmodel.EN_UK_WORD_MAP``)."""
+    return _cached(pytestconfig, source="en", target="uk")
+
+
+@pytest.fixture(scope="session")
+def bpe_package(pytestconfig: pytest.Config) -> Path:
+    """The German→English test ``.argosmodel`` with ``bpe.model`` instead of SentencePiece."""
+    return _cached(pytestconfig, tokenizer="bpe")
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,8 @@ import pytest
 import sentencepiece as spm
 from click.testing import CliRunner
 
-from translate_pipeline import cli, models
+from translate_pipeline import cli, models, subwords
+from translate_pipeline.engine import Engine
 from translate_pipeline.models import IndexUnreachable, ModelError
 
 NAME = "translate-de_en-1_0"
@@ -896,3 +897,321 @@ def test_oversized_index_is_refused(
     monkeypatch.setattr(models, "MAX_INDEX_SIZE", 100, raising=False)
     with pytest.raises(IndexUnreachable, match="more than the 100 bytes limit"):
         models.install_from_index("de", "en", index_url=f"{url}/index.json")
+
+
+# --- more language pairs, routes, BPE packages (issue 17) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "fixture, pair, source, expected",
+    [
+        (
+            "test_package",
+            ("de", "en"),
+            "Der Präsident sagte heute, Russland ist nicht im Krieg.",
+            "The president said today, Russia is not im war.",
+        ),
+        (
+            "en_fr_package",
+            ("en", "fr"),
+            "The president said today, Russia is not im war.",
+            "Le président a dit aujourd'hui, Russie est pas im guerre.",
+        ),
+        (
+            "de_es_package",
+            ("de", "es"),
+            "Der Präsident sagte heute, Russland ist nicht im Krieg.",
+            "El presidente dijo hoy, Rusia es no im guerra.",
+        ),
+        (
+            "bpe_package",
+            ("de", "en"),
+            "Der Kremlchef sagte heute, Russland ist nicht im Krieg.",
+            "The Kremlin chief said today, Russia is not im war.",
+        ),
+    ],
+)
+def test_each_test_model_installs_and_translates_exactly_through_the_engine(
+    request: pytest.FixtureRequest,
+    empty_packages_dir: Path,
+    fixture: str,
+    pair: tuple[str, str],
+    source: str,
+    expected: str,
+) -> None:
+    package = models.install_from_file(request.getfixturevalue(fixture))
+    assert (package.from_code, package.to_code) == pair
+    assert models.find_package(*pair) == package
+    translations = Engine(package).translate([source, ""])
+    assert [t.text for t in translations] == [expected, ""]
+
+
+def test_bpe_package_has_bpe_model_instead_of_sentencepiece(
+    empty_packages_dir: Path, bpe_package: Path
+) -> None:
+    package = models.install_from_file(bpe_package)
+    assert (package.path / "bpe.model").is_file()
+    assert not package.sentencepiece_model.exists()
+    assert package.tokenizer_model == package.path / "bpe.model"
+    models.validate_package(package.path)
+
+
+def test_bpe_tokenizer_matches_argos_translate(empty_packages_dir: Path, bpe_package: Path) -> None:
+    """Argos Translate's own BPETokenizer (argostranslate.tokenizer: no stanza, no torch) cuts
+    and joins exactly as ours, Moses escapes and joiners included."""
+    from argostranslate.tokenizer import BPETokenizer
+
+    package = models.install_from_file(bpe_package)
+    ours = subwords.load(package.tokenizer_model, "de", "en")
+    argos = BPETokenizer(package.tokenizer_model, "de", "en")
+    sentences = [
+        "Der Präsident sagte heute, Russland ist nicht im Krieg.",
+        "„Das ist ‚gut‘“ – sagte er … 4,50 € für Größe ÄÖÜß & <Klammern> [eckig] |",
+        "Derzeit spricht der Präsidenten nichts",
+        "",
+    ]
+    encoded = ours.encode(sentences)
+    assert encoded == [argos.encode(sentence) for sentence in sentences]
+    assert encoded[0] == [
+        "Der", "Präsident", "sagte", "heute", ",", "Russland", "ist", "nicht", "im", "Krieg", ".",
+    ]  # fmt: skip
+    assert any(piece.endswith("@@") for piece in encoded[2])
+    assert ours.decode(encoded) == [argos.decode(pieces) for pieces in encoded]
+    assert ours.decode(encoded)[2] == sentences[2]
+
+
+def test_bpe_keys_are_whole_words_and_punctuation_is_normalised_as_in_argos(
+    empty_packages_dir: Path, bpe_package: Path
+) -> None:
+    engine = Engine(models.install_from_file(bpe_package))
+    sentences = ["Derzeit spricht der Präsidenten nichts", "„Heute“"]
+    texts = [t.text for t in engine.translate(sentences)]
+    # No prefix hits (unlike SentencePiece's user-defined symbols); Moses' quotes.
+    assert texts == ["Derzeit spricht der Präsidenten nichts", '"Today"']
+
+
+def test_long_bpe_input_is_cut_between_words(empty_packages_dir: Path, bpe_package: Path) -> None:
+    engine = Engine(models.install_from_file(bpe_package))
+    sentence = " ".join(["Der Krieg ist nicht vorbei"] * 60)
+    pieces = engine.tokenize([sentence])[0]
+    assert "vor@@" in pieces and len(pieces) > engine.settings.max_input_tokens
+    (translation,) = engine.translate([sentence])
+    assert translation.text == " ".join(["The war is not vorbei"] * 60)
+
+
+def test_validate_wants_sentencepiece_or_bpe_codes(
+    empty_packages_dir: Path, bpe_package: Path
+) -> None:
+    package = models.install_from_file(bpe_package)
+    codes = package.path / "bpe.model"
+    text = codes.read_text(encoding="utf-8")
+    codes.write_text(text.replace("\n", "\nnot-a-pair\n", 1), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"bpe\.model does not load \(line 2 of the BPE codes"):
+        models.validate_package(package.path)
+    codes.unlink()
+    with pytest.raises(ModelError, match=r"sentencepiece\.model is missing \(and there is no bpe"):
+        models.validate_package(package.path)
+
+
+@pytest.mark.parametrize(
+    "source, target, available, steps, missing",
+    [
+        ("de", "fr", ["de-fr", "de-en", "en-fr"], ["de-fr"], []),
+        ("de", "fr", ["de-en", "en-fr"], ["de-en", "en-fr"], []),
+        ("de", "fr", ["de-en"], [], ["de-fr", "en-fr"]),
+        ("de", "fr", ["en-fr"], [], ["de-fr", "de-en"]),
+        ("de", "fr", [], [], ["de-fr", "de-en", "en-fr"]),
+        ("de", "en", ["de-fr", "fr-en"], [], ["de-en"]),
+        ("en", "fr", ["de-en", "de-fr"], [], ["en-fr"]),
+    ],
+)
+def test_route_is_direct_else_via_english_else_names_what_is_missing(
+    source: str, target: str, available: list[str], steps: list[str], missing: list[str]
+) -> None:
+    found = models.route(source, target, {tuple(code.split("-")): code for code in available})
+    assert (found.source, found.target) == (source, target)
+    assert list(found.steps) == steps
+    assert ["-".join(pair) for pair in found.missing] == missing
+    assert found.found == bool(steps)
+    assert found.via == ("en" if len(steps) == 2 else None)
+
+
+def test_why_a_route_is_missing() -> None:
+    assert models.route("de", "fr", {}).why_missing() == (
+        "no de→fr package, nor de→en and en→fr to go via English"
+    )
+    assert models.route("de", "fr", {("de", "en"): 1}).why_missing() == (
+        "no de→fr package, nor en→fr to go via English"
+    )
+    assert models.route("fr", "en", {}).why_missing() == "no fr→en package"
+
+
+@pytest.fixture(scope="session")
+def installed_pairs(
+    tmp_path_factory: pytest.TempPathFactory,
+    installed_test_package: Path,
+    en_fr_package: Path,
+    de_es_package: Path,
+) -> Path:
+    """A packages folder with de→en, en→fr and de→es installed, once per session."""
+    packages = tmp_path_factory.mktemp("pairs") / "packages"
+    shutil.copytree(installed_test_package, packages)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARGOS_PACKAGES_DIR", str(packages))
+        models.install_from_file(en_fr_package)
+        models.install_from_file(de_es_package)
+    return packages
+
+
+@pytest.fixture
+def pairs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, installed_pairs: Path) -> Path:
+    packages = tmp_path / "argos-packages"
+    shutil.copytree(installed_pairs, packages)
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(packages))
+    return packages
+
+
+def _names(found: models.Route[models.Package]) -> list[str]:
+    return [package.name for package in found.steps]
+
+
+def test_find_route_over_installed_packages(pairs_dir: Path) -> None:
+    assert _names(models.find_route("de", "en")) == ["translate-de_en-1_0"]
+    assert _names(models.find_route("de", "es")) == ["translate-de_es-1_0"]
+    via = models.find_route("de", "fr")
+    assert _names(via) == ["translate-de_en-1_0", "translate-en_fr-1_0"] and via.via == "en"
+    assert via.describe() == "via English (translate-de_en 1.0, translate-en_fr 1.0)"
+    assert models.find_route("de", "uk").missing == (("de", "uk"), ("en", "uk"))
+    # An en→es package as well: the direct de→es package still wins.
+    en_es = pairs_dir / "translate-en_es-1_0"
+    shutil.copytree(pairs_dir / "translate-en_fr-1_0", en_es)
+    metadata = json.loads((en_es / "metadata.json").read_text())
+    (en_es / "metadata.json").write_text(json.dumps({**metadata, "to_code": "es"}))
+    assert models.find_route("de", "es").describe() == "direct (translate-de_es 1.0)"
+    # The pivot chain translates as its two models compose.
+    english = Engine(via.steps[0]).translate(["Der Präsident sagte heute nicht."])[0].text
+    french = Engine(via.steps[1]).translate([english])[0].text
+    assert (english, french) == (
+        "The president said today not.",
+        "Le président a dit aujourd'hui pas.",
+    )
+
+
+def test_models_list_shows_packages_and_routes(pairs_dir: Path) -> None:
+    listed = CliRunner().invoke(cli.main, ["models", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == [
+        f"packages folder: {pairs_dir}",
+        f"de → en  translate-de_en-1_0 1.0  {pairs_dir / 'translate-de_en-1_0'}",
+        f"de → es  translate-de_es-1_0 1.0  {pairs_dir / 'translate-de_es-1_0'}",
+        f"en → fr  translate-en_fr-1_0 1.0  {pairs_dir / 'translate-en_fr-1_0'}",
+        "routes from German:",
+        "  de→en: direct (translate-de_en 1.0)",
+        "  de→es: direct (translate-de_es 1.0)",
+        "  de→fr: via English (translate-de_en 1.0, translate-en_fr 1.0)",
+    ]
+    asked = CliRunner().invoke(cli.main, ["models", "list", "--to", "uk", "--to", "fr"])
+    assert asked.output.splitlines()[-2:] == [
+        "  de→uk: missing: no de→uk package, nor en→uk to go via English; "
+        "try: translate-pipeline models install de uk",
+        "  de→fr: via English (translate-de_en 1.0, translate-en_fr 1.0)",
+    ]
+
+
+def test_models_list_without_packages(empty_packages_dir: Path) -> None:
+    listed = CliRunner().invoke(cli.main, ["models", "list"])
+    assert listed.exit_code == 0
+    assert listed.output.splitlines() == [
+        f"packages folder: {empty_packages_dir}",
+        "no packages installed; try: translate-pipeline models install de en",
+        "routes from German:",
+        "  de→en: missing: no de→en package; try: translate-pipeline models install de en",
+    ]
+
+
+def _offer(url: str, source: str, target: str) -> dict:
+    return _entry(
+        url,
+        "1.0",
+        f"/{source}_{target}.argosmodel",
+        code=f"translate-{source}_{target}",
+        from_code=source,
+        to_code=target,
+    )
+
+
+@pytest.fixture
+def pair_index(
+    index_server: _Server,
+    monkeypatch: pytest.MonkeyPatch,
+    test_package: Path,
+    en_fr_package: Path,
+    de_es_package: Path,
+) -> _Server:
+    """The local index offers de→en, en→fr and de→es, but no de→fr and nothing for uk."""
+    url = index_server.url
+    offers = {("de", "en"): test_package, ("en", "fr"): en_fr_package}
+    offers[("de", "es")] = de_es_package
+    index_server.files["/index.json"] = _index(url, *(_offer(url, *pair) for pair in offers))
+    for (source, target), archive in offers.items():
+        index_server.files[f"/{source}_{target}.argosmodel"] = archive.read_bytes()
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url + "/")
+    return index_server
+
+
+def _install(*args: str) -> tuple[int, list[str], str]:
+    result = CliRunner().invoke(cli.main, ["models", "install", *args])
+    return result.exit_code, result.stdout.splitlines(), result.stderr
+
+
+def test_models_install_pair_goes_via_english_when_the_index_has_no_direct_package(
+    empty_packages_dir: Path, pair_index: _Server
+) -> None:
+    code, out, err = _install("de", "fr")
+    assert code == 0, err
+    assert out == [
+        f"installed translate-de_en-1_0 1.0 (de → en) in {empty_packages_dir}/translate-de_en-1_0",
+        f"installed translate-en_fr-1_0 1.0 (en → fr) in {empty_packages_dir}/translate-en_fr-1_0",
+        "de→fr: via English (translate-de_en 1.0, translate-en_fr 1.0)",
+    ]
+    assert pair_index.requests == ["/index.json", "/de_en.argosmodel", "/en_fr.argosmodel"]
+    pair_index.requests.clear()
+    code, out, _ = _install("de", "fr")
+    assert (code, out) == (
+        0,
+        ["nothing to install; de→fr: via English (translate-de_en 1.0, translate-en_fr 1.0)"],
+    )
+    assert pair_index.requests == ["/index.json"]
+
+
+def test_models_install_pair_skips_the_leg_already_installed(
+    argos_packages_dir: Path, pair_index: _Server
+) -> None:
+    code, out, err = _install("de", "fr")
+    assert code == 0, err
+    assert out[0].startswith("installed translate-en_fr-1_0 1.0 (en → fr) in ")
+    assert pair_index.requests == ["/index.json", "/en_fr.argosmodel"]
+
+
+def test_models_install_pair_takes_the_direct_package(
+    empty_packages_dir: Path, pair_index: _Server
+) -> None:
+    code, out, err = _install("de", "es")
+    assert code == 0, err
+    assert out == [
+        f"installed translate-de_es-1_0 1.0 (de → es) in {empty_packages_dir}/translate-de_es-1_0"
+    ]
+    assert pair_index.requests == ["/index.json", "/de_es.argosmodel"]
+
+
+def test_models_install_pair_names_what_is_missing(
+    empty_packages_dir: Path, pair_index: _Server
+) -> None:
+    code, out, err = _install("de", "uk")
+    assert (code, out) == (1, [])
+    assert err == (
+        f"error: Cannot translate de→uk: the package index at {pair_index.url}/index.json and "
+        "the installed packages have no de→uk package, nor en→uk to go via English.\n"
+    )
+    assert pair_index.requests == ["/index.json"]
+    assert not empty_packages_dir.exists()

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import testmodel
 from click.testing import CliRunner
 
 from translate_pipeline import memory, models
@@ -66,46 +65,6 @@ def test_bad_configuration_is_one_line_naming_the_file(
 
 # --- builds into English, French (through English) and Spanish (direct) ---------------------
 
-EN_FR = {
-    "The": "Le",
-    "president": "président",
-    "said": "a dit",
-    "today": "aujourd'hui",
-    "not": "pas",
-    "war": "guerre",
-    "peace": "paix",
-    "and": "et",
-    "chancellor": "chancelier",
-    "Kyiv": "Kyiv",
-}
-"""English → French word map of the `en→fr` test model (the step after English)."""
-
-EN_UK = {
-    "The": "Цей",
-    "president": "президент",
-    "said": "сказав",
-    "today": "сьогодні",
-    "not": "не",
-    "war": "війна",
-    "peace": "мир",
-    "and": "і",
-    "chancellor": "канцлер",
-}
-"""English → Ukrainian word map of the `en→uk` test model."""
-
-DE_ES = {
-    "Der": "El",
-    "Präsident": "presidente",
-    "sagte": "dijo",
-    "heute": "hoy",
-    "nicht": "no",
-    "Krieg": "guerra",
-    "Frieden": "paz",
-    "und": "y",
-    "Kanzler": "canciller",
-}
-"""German → Spanish word map of the direct `de→es` test model."""
-
 ARTICLE = """---
 title: Krieg und Frieden
 date: 2025-03-15
@@ -117,24 +76,18 @@ Der Kanzler sagte heute Krieg und Frieden.
 """
 
 
-@pytest.fixture(scope="session")
-def pair_packages(pytestconfig: pytest.Config) -> dict[str, Path]:
-    cache = pytestconfig.cache.mkdir("testmodel")
-    return {
-        "en-fr": testmodel.cached_package(cache, source="en", target="fr", word_map=EN_FR),
-        "de-es": testmodel.cached_package(cache, source="de", target="es", word_map=DE_ES),
-        "en-uk": testmodel.cached_package(cache, source="en", target="uk", word_map=EN_UK),
-    }
-
-
 @pytest.fixture
 def project(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     argos_packages_dir: Path,
-    pair_packages: dict[str, Path],
+    en_fr_package: Path,
+    en_uk_package: Path,
+    de_es_package: Path,
 ) -> Path:
-    for package in pair_packages.values():
+    """Articles for en, fr, uk and es: fr and uk through English (en→fr, en→uk test
+    models), es direct (de→es); the word maps are `testmodel.WORD_MAPS`."""
+    for package in (en_fr_package, en_uk_package, de_es_package):
         models.install_from_file(package)
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "krieg.md").write_text(ARTICLE, encoding="utf-8")

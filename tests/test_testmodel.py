@@ -113,8 +113,9 @@ def test_long_input_is_copied_in_full(opened) -> None:
     assert _translate(translator, sp, text, beam=2) == expected
 
 
-def test_same_arguments_give_the_same_bytes(tmp_path: Path) -> None:
-    params = {"vocab_size": 1000, "word_map": {"Hund": "dog"}}
+@pytest.mark.parametrize("tokenizer", ["sentencepiece", "bpe"])
+def test_same_arguments_give_the_same_bytes(tmp_path: Path, tokenizer: str) -> None:
+    params = {"vocab_size": 1000, "word_map": {"Hund": "dog"}, "tokenizer": tokenizer}
     first = testmodel.build_package(tmp_path / "a.argosmodel", **params)
     second = testmodel.build_package(tmp_path / "b.argosmodel", **params)
     assert first.read_bytes() == second.read_bytes()
@@ -152,6 +153,10 @@ def test_custom_corpus(tmp_path: Path) -> None:
         ({"word_map": {"zwei Worte": "two words"}}, "one word"),
         ({"word_map": {"Hund": " dog"}}, "separated by one space"),
         ({"corpus": ["", "  "]}, "empty"),
+        ({"corpus": ["", "  "], "tokenizer": "bpe", "word_map": {}}, "empty"),
+        ({"target": "uk"}, "no word map for de→uk"),
+        ({"tokenizer": "wordpiece"}, "tokenizer must be sentencepiece or bpe"),
+        ({"tokenizer": "bpe", "word_map": {"(Hund)": "dog"}}, "is not one Moses token"),
     ],
 )
 def test_rejects_bad_parameters(tmp_path: Path, kwargs: dict, message: str) -> None:

@@ -1,11 +1,13 @@
 """A tiny but real Argos Translate package whose output is known in advance.
 
-Tests and benchmarks need a German→English model that runs through the very same code path as a
-downloaded one (zip → CTranslate2 → SentencePiece) but whose translation is predictable and that
-can be built offline. The CTranslate2 transformer built here is wired by hand with numpy: it copies
-every source SentencePiece piece to the output, except the pieces of a word list, which it
-replaces (``▁Der`` → ``▁The``). Output length equals input length, so decoding costs what a
-trained model of the same size costs.
+Tests and benchmarks need a German→English model (and models for other pairs: ``WORD_MAPS``)
+that runs through the very same code path as a downloaded one (zip → CTranslate2 →
+SentencePiece) but whose translation is predictable and that can be built offline. The
+CTranslate2 transformer built here is wired by hand with numpy: it copies every source
+SentencePiece piece to the output, except the pieces of a word list, which it replaces (``▁Der``
+→ ``▁The``). Output length equals input length, so decoding costs what a trained model of the
+same size costs. With ``tokenizer="bpe"`` the package has ``bpe.model`` instead, as some Argos
+packages do: subword-nmt BPE codes over Moses tokens, learned here from the same corpus.
 
 How the weights do that (see also tests/testmodel.md): ``d_model`` is split
 into subspaces T (token code, 3 heads wide), C (copied token code, 3 heads), P (position code, one
@@ -24,11 +26,17 @@ Caveats, all inherent to the wiring:
   longer words too: ``Präsidenten`` is ``▁Präsident`` + ``en`` and comes out as ``presidenten``.
 * SentencePiece collapses runs of whitespace and strips it at both ends; everything else is
   copied exactly (identity normalisation, byte fallback for characters missing from the corpus).
+
+The BPE variant differs where Moses and BPE differ: a key is a whole Moses token, so it does
+not match inside longer words (``Präsidenten`` is copied); punctuation is normalised and
+re-spaced as Moses does (``„gut“`` → ``"gut"``); and a character missing from the corpus has no
+piece (it becomes ``<unk>``), so test texts keep to the corpus' characters.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -37,12 +45,14 @@ import re
 import stat
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import ctranslate2
 import numpy as np
 import sentencepiece as spm
+from argostranslate.apply_bpe import BPE
 from ctranslate2.specs import transformer_spec
 
 DEFAULT_WORD_MAP: Mapping[str, str] = {
@@ -82,6 +92,69 @@ Case matters (``der`` stays ``der``); ``Die``/``Das`` are left out because ``Die
 ``Dienstag`` and ``Dass`` would be hit.
 """
 
+EN_FR_WORD_MAP: Mapping[str, str] = {
+    "The": "Le",
+    "president": "président",
+    "chancellor": "chancelier",
+    "government": "gouvernement",
+    "war": "guerre",
+    "peace": "paix",
+    "Russia": "Russie",
+    "Germany": "Allemagne",
+    "said": "a dit",
+    "today": "aujourd'hui",
+    "Today": "Aujourd'hui",
+    "not": "pas",
+    "is": "est",
+    "and": "et",
+    "but": "mais",
+    "also": "aussi",
+    "very": "très",
+}
+"""English → French, keyed by the default model's English, so de→en→fr chains are predictable.
+Known prefix hits: ``These``/``There``, ``island``/``issue``, ``nothing``, ``warning``."""
+
+DE_ES_WORD_MAP: Mapping[str, str] = {
+    "Der": "El",
+    "Präsident": "presidente",
+    "Kanzler": "canciller",
+    "Regierung": "gobierno",
+    "Krieg": "guerra",
+    "Frieden": "paz",
+    "Russland": "Rusia",
+    "Deutschland": "Alemania",
+    "sagte": "dijo",
+    "heute": "hoy",
+    "Heute": "Hoy",
+    "nicht": "no",
+    "ist": "es",
+    "und": "y",
+    "aber": "pero",
+    "sehr": "muy",
+}
+"""German → Spanish, the default model's keys that have a one-word Spanish answer."""
+
+EN_UK_WORD_MAP: Mapping[str, str] = {
+    "The": "Цей",
+    "president": "президент",
+    "chancellor": "канцлер",
+    "war": "війна",
+    "peace": "мир",
+    "said": "сказав",
+    "today": "сьогодні",
+    "not": "не",
+    "and": "і",
+}
+"""English → Ukrainian: targets in another script, through the same English as French."""
+
+WORD_MAPS: Mapping[tuple[str, str], Mapping[str, str]] = {
+    ("de", "en"): DEFAULT_WORD_MAP,
+    ("en", "fr"): EN_FR_WORD_MAP,
+    ("de", "es"): DE_ES_WORD_MAP,
+    ("en", "uk"): EN_UK_WORD_MAP,
+}
+"""The word map a package of each pair gets unless ``word_map`` is given."""
+
 BASE_SIZE: Mapping[str, int] = {
     "d_model": 512,
     "heads": 8,
@@ -103,7 +176,7 @@ _SYNTHETIC_LINES_PER_PIECE = 2  # enough distinct compounds for BPE to reach any
 def build_package(
     out_path: Path,
     *,
-    word_map: Mapping[str, str] = DEFAULT_WORD_MAP,
+    word_map: Mapping[str, str] | None = None,
     corpus: Iterable[str] | None = None,
     d_model: int = 256,
     heads: int = 8,
@@ -116,23 +189,39 @@ def build_package(
     seed: int = 0,
     source: str = "de",
     target: str = "en",
+    tokenizer: str = "sentencepiece",
 ) -> Path:
     """Build the ``.argosmodel`` zip at ``out_path`` (written atomically) and return the path.
 
-    ``corpus`` replaces the shipped SentencePiece training text; ``name`` defaults to
-    ``translate-<source>_<target>-<version>`` like real packages. The same arguments give
-    the same bytes.
+    ``word_map`` defaults to the pair's entry in :data:`WORD_MAPS`; ``corpus`` replaces the
+    shipped tokenizer training text; ``name`` defaults to ``translate-<source>_<target>-<version>``
+    like real packages; ``tokenizer`` is ``sentencepiece`` or ``bpe`` (then ``vocab_size`` bounds
+    the learned merges, which stop early where no pair of symbols occurs twice). The same
+    arguments give the same bytes.
     """
+    if word_map is None:
+        if (source, target) not in WORD_MAPS:
+            raise ValueError(f"no word map for {source}→{target}; pass word_map")
+        word_map = WORD_MAPS[source, target]
     _check_word_map(word_map)
     head_dim = d_model // heads
     if d_model % heads or heads < 8 or head_dim % 2:
         raise ValueError("need d_model divisible by heads, heads >= 8 and an even head size")
     name = name or f"translate-{source}_{target}-{version.replace('.', '_')}"
     lines = list(_default_corpus() if corpus is None else corpus)
-    sp_model = _train_sentencepiece(lines, word_map, vocab_size, seed)
-    sp = spm.SentencePieceProcessor(model_proto=sp_model)
-    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
-    spec = _wire_model(pieces, word_map, d_model, heads, layers, ffn, seed)
+    if tokenizer == "sentencepiece":
+        tokenizer_file = "sentencepiece.model"
+        tokenizer_model = _train_sentencepiece(lines, word_map, vocab_size, seed)
+        sp = spm.SentencePieceProcessor(model_proto=tokenizer_model)
+        pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+        piece_map = {_piece(key): _piece(value) for key, value in word_map.items()}
+    elif tokenizer == "bpe":
+        tokenizer_file = "bpe.model"
+        tokenizer_model, pieces = _learn_bpe(lines, word_map, vocab_size, source)
+        piece_map = dict(word_map)
+    else:
+        raise ValueError(f"tokenizer must be sentencepiece or bpe, not {tokenizer!r}")
+    spec = _wire_model(pieces, piece_map, d_model, heads, layers, ffn, seed)
     spec.optimize(quantization=quantization)
     metadata = {
         "package_version": version,
@@ -154,7 +243,7 @@ def build_package(
         model_dir.mkdir()
         spec.save(str(model_dir))
         files = {f"{name}/model/{p.name}": p.read_bytes() for p in sorted(model_dir.iterdir())}
-        files[f"{name}/sentencepiece.model"] = sp_model
+        files[f"{name}/{tokenizer_file}"] = tokenizer_model
         files[f"{name}/metadata.json"] = json.dumps(metadata, indent=2).encode()
         tmp_zip = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
         try:
@@ -174,13 +263,14 @@ def cached_package(cache_dir: Path, **params: object) -> Path:
     """
     if "corpus" in params and params["corpus"] is not None:
         params["corpus"] = list(params["corpus"])  # type: ignore[call-overload]
-    if "word_map" in params:
+    if params.get("word_map") is not None:
         params["word_map"] = dict(params["word_map"])  # type: ignore[call-overload]
     key = hashlib.sha256()
     key.update(json.dumps(params, sort_keys=True, default=str).encode())
     key.update(Path(__file__).read_bytes())
     key.update(_corpus_text().encode())
-    key.update(f"{ctranslate2.__version__} {spm.__version__}".encode())
+    versions = (ctranslate2.__version__, spm.__version__, importlib.metadata.version("sacremoses"))
+    key.update(" ".join(versions).encode())
     path = Path(cache_dir) / f"testmodel-{key.hexdigest()[:16]}.argosmodel"
     if not path.exists():
         build_package(path, **params)  # type: ignore[arg-type]
@@ -266,9 +356,87 @@ def _train_sentencepiece(
     return model.getvalue()
 
 
+def _learn_bpe(
+    lines: list[str], word_map: Mapping[str, str], vocab_size: int, language: str
+) -> tuple[bytes, list[str]]:
+    """subword-nmt BPE codes for the Moses tokens of ``lines``, and every piece they can give.
+
+    Merges are learned as subword-nmt's learn_bpe learns them, then each word-map key gets
+    merges of its own, at the lowest priority, that join it into one piece. The pieces are
+    each character (alone, or ``@@``-joined to what follows), each merge's result, and the
+    word-map values (one piece each, spaces and all: decoding splits at spaces anyway).
+    """
+    from sacremoses import MosesPunctNormalizer, MosesTokenizer  # slow to import: only here
+
+    normalizer = MosesPunctNormalizer(language)
+    moses = MosesTokenizer(language)
+    words = Counter(token for line in lines for token in moses.tokenize(normalizer.normalize(line)))
+    words.update(list(word_map))  # their letters, at least
+    if not words:
+        raise ValueError("the BPE corpus is empty")
+    alphabet = {char for word in words for char in word}
+    values = set(word_map.values())
+    merges = _learn_merges(words, vocab_size - 3 - 2 * len(alphabet) - len(values))
+    for key in word_map:
+        if moses.tokenize(normalizer.normalize(key)) != [key]:
+            raise ValueError(f"word map key {key!r} is not one Moses token")
+        segments = _bpe(merges).segment_tokens([key])
+        symbols = [s.removesuffix("@@") for s in segments[:-1]] + [segments[-1] + "</w>"]
+        merges += [("".join(symbols[:i]), symbols[i]) for i in range(1, len(symbols))]
+    bpe = _bpe(merges)
+    for key in word_map:
+        if bpe.segment_tokens([key]) != [key]:
+            raise ValueError(f"word map key {key!r} does not become one BPE piece")
+    pieces = alphabet | {char + "@@" for char in alphabet} | values
+    pieces |= {m[: -len("</w>")] if m.endswith("</w>") else m + "@@" for m in map("".join, merges)}
+    specials = ["<unk>", "<s>", "</s>"]
+    return _codes(merges).encode(), specials + sorted(pieces - set(specials))
+
+
+def _learn_merges(words: Mapping[str, int], count: int) -> list[tuple[str, str]]:
+    """Up to ``count`` merges of the most frequent pair of adjacent symbols, each applied
+    before the next is counted (a word's last symbol ends in ``</w>``, as in subword-nmt's
+    version 0.2); ties go to the greatest pair, so the same words give the same codes."""
+    vocabulary = {tuple(word[:-1]) + (word[-1] + "</w>",): n for word, n in words.items()}
+    merges: list[tuple[str, str]] = []
+    while len(merges) < count:
+        pairs: Counter[tuple[str, str]] = Counter()
+        for symbols, n in vocabulary.items():
+            for pair in zip(symbols, symbols[1:]):
+                pairs[pair] += n
+        best = max(pairs, key=lambda pair: (pairs[pair], pair), default=None)
+        if best is None or pairs[best] < 2:
+            break
+        merges.append(best)
+        vocabulary = {_merge(symbols, best): n for symbols, n in vocabulary.items()}
+    return merges
+
+
+def _merge(symbols: tuple[str, ...], pair: tuple[str, str]) -> tuple[str, ...]:
+    merged: list[str] = []
+    i = 0
+    while i < len(symbols):
+        if symbols[i : i + 2] == pair:
+            merged.append(pair[0] + pair[1])
+            i += 2
+        else:
+            merged.append(symbols[i])
+            i += 1
+    return tuple(merged)
+
+
+def _codes(merges: list[tuple[str, str]]) -> str:
+    return "#version: 0.2\n" + "".join(f"{left} {right}\n" for left, right in merges)
+
+
+def _bpe(merges: list[tuple[str, str]]) -> BPE:
+    """Argos Translate's BPE (its copy of subword-nmt's apply_bpe) with these merges."""
+    return BPE(io.StringIO(_codes(merges)))
+
+
 def _wire_model(
     pieces: list[str],
-    word_map: Mapping[str, str],
+    piece_map: Mapping[str, str],
     d_model: int,
     heads: int,
     layers: int,
@@ -335,8 +503,8 @@ def _wire_model(
     # Output projection: row j sums the codes (read from C) of the tokens mapping to j.
     index = {piece: i for i, piece in enumerate(pieces)}
     target = np.arange(vocab)
-    for source, translation in word_map.items():
-        target[index[_piece(source)]] = index[_piece(translation)]
+    for source, translation in piece_map.items():
+        target[index[source]] = index[translation]
     rows = np.zeros((vocab, 3 * h))
     np.add.at(rows, target, codes)
     # The final input has norm sqrt(3) (previous token, position, copied code): scale s_out.

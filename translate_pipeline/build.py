@@ -83,16 +83,14 @@ class Target:
 
 
 def routes(options: Options) -> dict[str, str]:
-    """How each target is reached: '' with a German→target package (English always), 'en'
-    through English when only an English→target package is installed. A target with
-    neither is planned as direct; loading its model then says how to install one."""
+    """How each target is reached (`models.find_route` over the installed packages): ''
+    directly (English always), 'en' through English. A target with no route is planned as
+    direct; loading its model then says how to install what it needs."""
     source = options.pair.source
-    found = {}
-    for target in options.targets:
-        direct = target == "en" or models.find_package(source, target) is not None
-        pivot = not direct and models.find_package("en", target) is not None
-        found[target] = "en" if pivot else ""
-    return found
+    return {
+        target: "" if target == "en" else models.find_route(source, target).via or ""
+        for target in options.targets
+    }
 
 
 def build(
@@ -143,7 +141,6 @@ def _targets(
     the review queue); each with its memory folder locked and cleaned of what a killed
     build left (`lock`)."""
     pairs = sorted(_memory_pairs(options), key=lambda pair: pair.target != "en")
-    languages = {options.pair.source, *options.targets, "en"}
     targets: list[Target] = []
     for pair in pairs:
         own = options.for_pair(pair)
@@ -151,7 +148,7 @@ def _targets(
             fileio.remove_stale(own.memory_dir)  # no other build is writing there
         step = via.get(pair.target, "")
         model_pair = Pair(step or pair.source, pair.target)
-        others = tuple(sorted(languages - {model_pair.source, model_pair.target}))
+        others = options.others(model_pair)
         # Glossary warnings are the same for every pair: reported with the first.
         seen = report if not targets else Report()
         glossary, _ = load_glossaries(options.glossaries, seen, model_pair, others)

@@ -30,7 +30,7 @@ from translate_pipeline import analysis, articles, dates, fileio, glossary, memo
 from translate_pipeline.backend import Progress
 from translate_pipeline.build import build as run_build
 from translate_pipeline.build import check as run_check
-from translate_pipeline.config import ConfigError, Options, project_targets
+from translate_pipeline.config import ConfigError, Options, Pair, language_name, project_targets
 from translate_pipeline.machine import engine_factory
 from translate_pipeline.report import (
     EXIT_FAILED,
@@ -333,7 +333,9 @@ def inspect_(file: Path, as_json: bool, **values: Any) -> None:
     options = _options(as_json, **values)
     report = Report()
     try:
-        loaded_glossary, _ = analysis.load_glossaries(options.glossaries, report)
+        loaded_glossary, _ = analysis.load_glossaries(
+            options.glossaries, report, options.pair, options.others(options.pair)
+        )
         article, mem = sources.load_one(options, file)
         data = analysis.inspect_article(article, mem, loaded_glossary, options.pair)
     except BuildError as exc:
@@ -356,8 +358,19 @@ def models_() -> None:
 
 
 @models_.command("list")
-def models_list() -> None:
-    """Installed packages (in ARGOS_PACKAGES_DIR or Argos Translate's default folder)."""
+@click.option(
+    "--from", "source", default=Pair().source, show_default=True, help="Source of the routes."
+)
+@click.option(
+    "--to",
+    "targets",
+    multiple=True,
+    help="Show the route to this language (repeatable; default: English and every language "
+    "an installed package reaches).",
+)
+def models_list(source: str, targets: tuple[str, ...]) -> None:
+    """Installed packages (in ARGOS_PACKAGES_DIR or Argos Translate's default folder), and
+    the route to each target: direct, via English, or what is missing."""
     packages = models.installed_packages()
     click.echo(f"packages folder: {models.packages_dir()}")
     if not packages:
@@ -365,12 +378,19 @@ def models_list() -> None:
     for package in packages:
         pair = f"{package.from_code} → {package.to_code}"
         click.echo(f"{pair}  {package.name} {package.version}  {package.path}")
+    click.echo(f"routes from {language_name(source)}:")
+    configured = project_targets(Path.cwd()) if source == Pair().source else None
+    for target in targets or configured or models.route_targets(source, packages):
+        found = models.find_route(source, target)
+        hint = "" if found.found else f"; try: translate-pipeline models install {source} {target}"
+        click.echo(f"  {source}→{target}: {found.describe()}{hint}")
 
 
 @models_.command("install")
 @click.argument("args", nargs=-1, required=True)
 def models_install(args: tuple[str, ...]) -> None:
-    """`install de en` downloads from the Argos index; `install FILE.argosmodel` is offline."""
+    """`install de fr` downloads from the Argos index what de→fr needs: the de→fr package,
+    or else de→en and en→fr (those not installed yet); `install FILE.argosmodel` is offline."""
     try:
         if len(args) == 1 and not Path(args[0]).is_file():
             raise click.UsageError(
@@ -378,15 +398,21 @@ def models_install(args: tuple[str, ...]) -> None:
                 ".argosmodel file"
             )
         if len(args) == 1:
-            package = models.install_from_file(Path(args[0]))
+            packages = [models.install_from_file(Path(args[0]))]
         elif len(args) == 2:
-            package = models.install_from_index(args[0], args[1], _download_progress(False))
+            packages = models.install_route(args[0], args[1], _download_progress(False))
         else:
             raise click.UsageError("give FROM TO language codes, or one .argosmodel file")
     except models.ModelError as exc:
         _fail(str(exc), EXIT_FAILED)
-    pair = f"{package.from_code} → {package.to_code}"
-    click.echo(f"installed {package.name} {package.version} ({pair}) in {package.path}")
+    for package in packages:
+        pair = f"{package.from_code} → {package.to_code}"
+        click.echo(f"installed {package.name} {package.version} ({pair}) in {package.path}")
+    if len(args) == 2:
+        found = models.find_route(args[0], args[1])
+        if not packages or found.via:
+            done = "" if packages else "nothing to install; "
+            click.echo(f"{done}{args[0]}→{args[1]}: {found.describe()}")
 
 
 @main.group("glossary")
@@ -401,7 +427,11 @@ def glossary_lint(paths: tuple[Path, ...], strict: bool) -> None:
     """`file:line: message` for every problem; exit 1 if one is an error (with --strict,
     also if one is a warning)."""
     try:
-        problems = glossary.lint(list(paths) or [Path("glossaries")])
+        options = _options(False)
+        files = list(paths) or [Path("glossaries")]
+        found = [glossary.lint(files, pair, options.others(pair)) for pair in options.pairs]
+        unique = dict.fromkeys(problem for problems in found for problem in problems)
+        problems = sorted(unique, key=lambda p: (p.file, p.line))
     except OSError as exc:
         failure = fileio.failure(exc)
         _fail(str(failure), failure.code)
@@ -419,7 +449,9 @@ def glossary_test(text: str, **values: Any) -> None:
     options = _options(False, **values)
     report = Report()
     try:
-        loaded, _ = analysis.load_glossaries(options.glossaries, report)
+        loaded, _ = analysis.load_glossaries(
+            options.glossaries, report, options.pair, options.others(options.pair)
+        )
     except BuildError as exc:
         _fail(str(exc), exc.code)
     _print_problems(report)

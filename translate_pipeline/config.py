@@ -101,6 +101,11 @@ class Options:
             return self.memory_dir
         return self.memory_dir.parent / pair.code
 
+    def others(self, pair: Pair) -> tuple[str, ...]:
+        """The build's languages other than `pair`'s: glossary columns allowed beside it."""
+        languages = {self.pair.source, *self.targets, "en"}
+        return tuple(sorted(languages - {pair.source, pair.target}))
+
     def for_pair(self, pair: Pair) -> Options:
         """These options for one pair: its memory folder, its target first."""
         return replace(self, pair=pair, translations=self.memory_dir_for(pair), targets=())

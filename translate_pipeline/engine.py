@@ -1,4 +1,4 @@
-"""The translation engine: one CTranslate2 Translator and SentencePiece model per run.
+"""The translation engine: one CTranslate2 Translator and the package's tokenizer per run.
 
 Throughput comes from handing CTranslate2 well-formed work: every sentence of
 the run is tokenized at once, sorted by length, and sent in token-bounded
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import ctranslate2
-import sentencepiece
 
+from translate_pipeline import subwords
 from translate_pipeline.backend import Interrupted, Progress, Translation
 from translate_pipeline.models import ModelError, Package, validate_package
 
@@ -77,8 +77,8 @@ class Engine:
         inter, intra = choose_threads(self.settings.threads)
         self.inter_threads = inter
         try:
-            self.tokenizer = sentencepiece.SentencePieceProcessor(
-                model_file=str(package.path / "sentencepiece.model")
+            self.tokenizer = subwords.load(
+                package.tokenizer_model, package.from_code, package.to_code
             )
             self.translator = ctranslate2.Translator(
                 str(package.path / "model"),
@@ -103,7 +103,7 @@ class Engine:
         return self.package.version
 
     def tokenize(self, sentences: Sequence[str]) -> list[list[str]]:
-        return self.tokenizer.encode(list(sentences), out_type=str)
+        return self.tokenizer.encode(sentences)
 
     def translate(
         self, sentences: Sequence[str], progress: Progress | None = None
@@ -115,7 +115,7 @@ class Engine:
         chunks: list[list[str]] = []
         owners: list[int] = []
         for index, pieces in enumerate(tokens):
-            for chunk in split_pieces(pieces, self.settings.max_input_tokens):
+            for chunk in split_pieces(pieces, self.settings.max_input_tokens, self.tokenizer):
                 chunks.append(chunk)
                 owners.append(index)
         results: list[_Chunk | None] = [None] * len(chunks)
@@ -244,9 +244,9 @@ def token_batches(lengths: Sequence[int], limit: int) -> list[list[int]]:
     return batches
 
 
-def split_pieces(pieces: list[str], limit: int) -> list[list[str]]:
+def split_pieces(pieces: list[str], limit: int, tokenizer: subwords.Tokenizer) -> list[list[str]]:
     """Cut a long piece sequence into chunks of at most `limit` pieces, at word starts
-    (`▁`) when one is near, so every piece reaches the model and none is dropped."""
+    when one is near, so every piece reaches the model and none is dropped."""
     if len(pieces) <= limit:
         return [pieces]
     chunks = []
@@ -254,7 +254,7 @@ def split_pieces(pieces: list[str], limit: int) -> list[list[str]]:
     while len(pieces) - start > limit:
         cut = start + limit
         for j in range(cut, start + limit // 2, -1):
-            if pieces[j].startswith("▁"):
+            if tokenizer.starts_word(pieces, j):
                 cut = j
                 break
         chunks.append(pieces[start:cut])

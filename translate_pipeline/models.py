@@ -33,14 +33,14 @@ import tempfile
 import urllib.request
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
-import sentencepiece as spm
-
+from translate_pipeline import subwords
 from translate_pipeline.backend import Progress
+from translate_pipeline.config import language_name
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 _USER_AGENT = "translate-pipeline (ArgosTranslate-compatible)"
@@ -91,6 +91,12 @@ TRIAL_TIMEOUT = 600.0
 _TRIAL_SENTENCE = "Dies ist ein kurzer Test."
 
 
+LanguagePair = tuple[str, str]
+"""(from_code, to_code) of a package."""
+
+T = TypeVar("T")
+
+
 class ModelError(Exception):
     """A translation package is missing, broken or cannot be installed."""
 
@@ -137,6 +143,11 @@ class Package:
     @property
     def sentencepiece_model(self) -> Path:
         return self.path / "sentencepiece.model"
+
+    @property
+    def tokenizer_model(self) -> Path:
+        """sentencepiece.model, or bpe.model when only that exists, as Argos Translate picks."""
+        return subwords.model_file(self.path) or self.sentencepiece_model
 
 
 def packages_dir() -> Path:
@@ -198,14 +209,97 @@ def installed_packages() -> list[Package]:
     return packages
 
 
+def packages_by_pair() -> dict[LanguagePair, Package]:
+    """The installed translation package with the highest version, for each language pair."""
+    return _newest(
+        installed_packages(),
+        lambda p: (p.from_code, p.to_code) if p.type == "translate" else None,
+        lambda p: p.version,
+    )
+
+
 def find_package(from_code: str, to_code: str) -> Package | None:
     """The installed translation package for the pair with the highest version, if any."""
-    candidates = [
-        p
-        for p in installed_packages()
-        if p.type == "translate" and (p.from_code, p.to_code) == (from_code, to_code)
-    ]
-    return max(candidates, key=lambda p: _version_key(p.version), default=None)
+    return packages_by_pair().get((from_code, to_code))
+
+
+# --- routes --------------------------------------------------------------------------------
+
+PIVOT = "en"
+"""The language a route goes through when no package translates a pair directly: Argos
+Translate has a package from and to English for nearly every language it knows."""
+
+
+@dataclass(frozen=True)
+class Route(Generic[T]):
+    """How ``source``→``target`` is translated: by ``steps`` in order, one (direct) or two
+    (via :data:`PIVOT`). Without steps there is no route, and ``missing`` names the pairs that
+    would make one: the direct pair first, then the legs via English not found."""
+
+    source: str
+    target: str
+    steps: tuple[T, ...] = ()
+    missing: tuple[LanguagePair, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        return bool(self.steps)
+
+    @property
+    def via(self) -> str | None:
+        """The language between the two steps of a route through it."""
+        return PIVOT if len(self.steps) == 2 else None
+
+    def why_missing(self) -> str:
+        """``no de→fr package, nor en→fr to go via English``, for a route not found."""
+        direct, *legs = self.missing
+        text = f"no {_arrow(direct)} package"
+        if legs:
+            text += f", nor {' and '.join(map(_arrow, legs))} to go via {language_name(PIVOT)}"
+        return text
+
+    def describe(self: Route[Package]) -> str:
+        """``direct (translate-de_en 1.9)``, ``via English (translate-de_en 1.9,
+        translate-en_fr 1.9)`` or ``missing: `` and why, for `models list` and messages."""
+        if not self.found:
+            return f"missing: {self.why_missing()}"
+        packages = ", ".join(f"{p.code} {p.version}" for p in self.steps)
+        kind = f"via {language_name(self.via)}" if self.via else "direct"
+        return f"{kind} ({packages})"
+
+
+def route(source: str, target: str, available: Mapping[LanguagePair, T]) -> Route[T]:
+    """Which of ``available`` (keyed by language pair) translate source→target: the direct
+    pair when it is there, else source→English and English→target when both are.
+
+    Pure: ``available`` is the installed packages (:func:`find_route`) or, to plan an
+    install, also what the package index offers (:func:`install_route`).
+    """
+    direct = (source, target)
+    if direct in available:
+        return Route(source, target, (available[direct],))
+    if PIVOT in direct or source == target:
+        return Route(source, target, missing=(direct,))
+    legs = ((source, PIVOT), (PIVOT, target))
+    if all(leg in available for leg in legs):
+        return Route(source, target, tuple(available[leg] for leg in legs))
+    return Route(source, target, missing=(direct, *(leg for leg in legs if leg not in available)))
+
+
+def find_route(source: str, target: str) -> Route[Package]:
+    """The route source→target over the installed packages (the newest of each pair)."""
+    return route(source, target, packages_by_pair())
+
+
+def route_targets(source: str, packages: list[Package]) -> list[str]:
+    """The targets worth showing a route to from ``source``: English, then every language
+    an installed package translates into from ``source`` or from English."""
+    reached = {p.to_code for p in packages if p.from_code in (source, PIVOT)} - {source, PIVOT}
+    return ([PIVOT] if source != PIVOT else []) + sorted(reached)
+
+
+def _arrow(pair: LanguagePair) -> str:
+    return f"{pair[0]}→{pair[1]}"
 
 
 def validate_package(path: Path) -> None:
@@ -215,8 +309,8 @@ def validate_package(path: Path) -> None:
     download is caught here rather than as a CTranslate2 error), checks that model/config.json
     is a JSON object and that every vocabulary has as many entries as the weights have rows
     (CTranslate2 does not check that when loading: a source token beyond the embedding table
-    reads memory past it), and loads the SentencePiece model, but does not build a CTranslate2
-    translator.
+    reads memory past it), and loads the tokenizer (sentencepiece.model, or the BPE codes of
+    bpe.model), but does not build a CTranslate2 translator.
     """
     package = read_package(path)
     model_bin = package.model_dir / "model.bin"
@@ -236,27 +330,28 @@ def validate_package(path: Path) -> None:
         raise _broken(package.path, str(error), package) from None
     except OSError as error:
         raise _broken(package.path, f"model/ cannot be read ({error})", package) from None
-    if not package.sentencepiece_model.is_file():
-        raise _broken(package.path, "sentencepiece.model is missing", package)
-    try:
-        spm.SentencePieceProcessor(model_file=str(package.sentencepiece_model))
-    except (OSError, RuntimeError) as error:
+    model = package.tokenizer_model
+    if not model.is_file():
         raise _broken(
-            package.path, f"sentencepiece.model does not load ({error})", package
-        ) from None
+            package.path, "sentencepiece.model is missing (and there is no bpe.model)", package
+        )
+    try:
+        subwords.load(model, package.from_code, package.to_code)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise _broken(package.path, f"{model.name} does not load ({error})", package) from None
 
 
 def install_from_file(path: Path) -> Package:
     """Install a ``.argosmodel`` file into :func:`packages_dir` and return the package.
 
     The archive is checked before anything is written: one top-level folder with a plain name
-    holding metadata.json, model/model.bin and sentencepiece.model; no absolute paths, ``..``,
-    links or encrypted entries; sizes within the limits above, and room on the disk. It is then
-    extracted beside the packages folder (stopping at any member that expands beyond its
-    declared size), validated, tried (loaded on the CPU in a child process and made to translate
-    one sentence), and swapped into place atomically where the OS allows, replacing an installed
-    package of the same folder name. On any failure a ModelError says why, the installed package
-    is left untouched and nothing is left behind.
+    holding metadata.json, model/model.bin and sentencepiece.model (or bpe.model); no absolute
+    paths, ``..``, links or encrypted entries; sizes within the limits above, and room on the
+    disk. It is then extracted beside the packages folder (stopping at any member that expands
+    beyond its declared size), validated, tried (loaded on the CPU in a child process and made
+    to translate one sentence), and swapped into place atomically where the OS allows, replacing
+    an installed package of the same folder name. On any failure a ModelError says why, the
+    installed package is left untouched and nothing is left behind.
     """
     return _install(Path(path), expected_pair=None)
 
@@ -271,31 +366,43 @@ def install_from_index(
 ) -> Package:
     """Download the newest package for the pair listed in the package index and install it."""
     url = index_url or package_index_url()
-    entry = _pick_index_entry(_fetch_index(url, timeout), from_code, to_code, url)
-    links = [link for link in entry.get("links", []) if re.match(r"https?://", str(link))]
-    if not links:
-        raise ModelError(
-            f"The package index at {url} lists no download link for {from_code}→{to_code}."
-        )
-    root = packages_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    errors = []
-    for link in links:
-        with tempfile.NamedTemporaryFile(
-            dir=root.parent, prefix=".translate-pipeline-download-", suffix=".argosmodel"
-        ) as download:
-            try:
-                _download(link, download, progress, timeout)
-            except (OSError, http.client.HTTPException, ValueError) as error:
-                errors.append(f"{link}: {error}")
-                continue
-            download.flush()
-            return _install(Path(download.name), expected_pair=(from_code, to_code))
-    raise ModelError(
-        f"Downloading the {from_code}→{to_code} package failed ({'; '.join(errors)}). "
-        "Check the network connection, or download the .argosmodel file elsewhere and run "
-        "`translate-pipeline models install FILE.argosmodel`."
-    )
+    pair = (from_code, to_code)
+    entry = _offered(_fetch_index(url, timeout)).get(pair)
+    if entry is None:
+        raise ModelError(f"The package index at {url} has no {_arrow(pair)} package.")
+    return _install_offered(entry, pair, url, progress, timeout)
+
+
+def install_route(
+    source: str,
+    target: str,
+    progress: Progress | None = None,
+    *,
+    index_url: str | None = None,
+    timeout: float = 60.0,
+) -> list[Package]:
+    """Install from the package index what translating source→target needs, and return the
+    packages installed (none when the installed ones already make the route).
+
+    The direct package when the index has one (replacing an installed one, as
+    :func:`install_from_index` does), else the packages via English that are not installed
+    yet. ModelError naming the missing pairs when neither the index nor the installed
+    packages make a route; nothing is installed then.
+    """
+    url = index_url or package_index_url()
+    offered = _offered(_fetch_index(url, timeout))
+    installed = packages_by_pair()
+    if (source, target) in offered:
+        needed = [(source, target)]
+    else:
+        planned = route(source, target, {pair: pair for pair in (*installed, *offered)})
+        if not planned.found:
+            raise ModelError(
+                f"Cannot translate {source}→{target}: the package index at {url} and the "
+                f"installed packages have {planned.why_missing()}."
+            )
+        needed = [pair for pair in planned.steps if pair not in installed]
+    return [_install_offered(offered[pair], pair, url, progress, timeout) for pair in needed]
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -431,6 +538,23 @@ def _package_from_metadata(path: Path, metadata: dict[str, Any]) -> Package:
 def _version_key(version: str) -> tuple[int, ...]:
     # At most 18 digits per number: int() of a 5000-digit run raises ValueError in Python 3.11+.
     return tuple(int(part) for part in re.findall(r"\d{1,18}", version))
+
+
+def _newest(
+    items: Iterable[T],
+    pair: Callable[[T], LanguagePair | None],
+    version: Callable[[T], str],
+) -> dict[LanguagePair, T]:
+    """The item with the highest version (the first of equals) for each pair; items whose
+    ``pair`` is None are left out."""
+    newest: dict[LanguagePair, T] = {}
+    for item in items:
+        key = pair(item)
+        if key is not None and (
+            key not in newest or _version_key(version(item)) > _version_key(version(newest[key]))
+        ):
+            newest[key] = item
+    return newest
 
 
 # --- model.bin -----------------------------------------------------------------------------
@@ -697,11 +821,11 @@ def _check_archive(path: Path, archive: zipfile.ZipFile) -> _Plan:
             "digits and ._+- only, not starting with a dot or dash)."
         )
     for required, what in (
-        ("metadata.json", "metadata.json"),
-        ("model/model.bin", "a CTranslate2 model (model/model.bin)"),
-        ("sentencepiece.model", "sentencepiece.model"),
+        (("metadata.json",), "metadata.json"),
+        (("model/model.bin",), "a CTranslate2 model (model/model.bin)"),
+        (subwords.MODEL_FILES, " or ".join(subwords.MODEL_FILES)),
     ):
-        if f"{name}/{required}" not in names:
+        if not any(f"{name}/{member}" in names for member in required):
             raise ModelError(f"{refuse}: {name}/ has no {what}.")
     metadata_name = f"{name}/metadata.json"
     info = next(i for i in infos if "/".join(PurePosixPath(i.filename).parts) == metadata_name)
@@ -783,20 +907,22 @@ def _extract(path: Path, archive: zipfile.ZipFile, destination: Path) -> None:
 
 _TRIAL_CODE = """
 import sys
-sp_model, model_dir, sentence, prefix = sys.argv[1:5]
+tokenizer_model, source, target, model_dir, sentence, prefix = sys.argv[1:7]
 try:
-    import ctranslate2, sentencepiece
-    sp = sentencepiece.SentencePieceProcessor(model_file=sp_model)
+    import pathlib
+    import ctranslate2
+    from translate_pipeline import subwords
+    tokenizer = subwords.load(pathlib.Path(tokenizer_model), source, target)
     cpu_types = ctranslate2.get_supported_compute_types("cpu")
     translator = ctranslate2.Translator(
         model_dir, device="cpu", compute_type="int8" if "int8" in cpu_types else "default",
         inter_threads=1, intra_threads=1,
     )
     result = translator.translate_batch(
-        [sp.encode(sentence, out_type=str)], target_prefix=[[prefix]] if prefix else None,
+        tokenizer.encode([sentence]), target_prefix=[[prefix]] if prefix else None,
         beam_size=1, max_decoding_length=32,
     )
-    sp.decode(result[0].hypotheses[0])
+    tokenizer.decode([result[0].hypotheses[0]])
 except Exception as error:
     print(type(error).__name__ + ": " + " ".join(str(error).split()), file=sys.stderr)
     sys.exit(1)
@@ -814,7 +940,9 @@ def _try_package(path: Path, package: Package) -> None:
         sys.executable,
         "-c",
         _TRIAL_CODE,
-        str(package.sentencepiece_model),
+        str(package.tokenizer_model),
+        package.from_code,
+        package.to_code,
         str(package.model_dir),
         _TRIAL_SENTENCE,
         prefix,
@@ -1004,18 +1132,48 @@ def _fetch_index(url: str, timeout: float) -> list[dict[str, Any]]:
     return [entry for entry in index if isinstance(entry, dict)]
 
 
-def _pick_index_entry(
-    index: list[dict[str, Any]], from_code: str, to_code: str, url: str
-) -> dict[str, Any]:
-    matches = [
-        entry
-        for entry in index
-        if entry.get("type", "translate") == "translate"
-        and (entry.get("from_code"), entry.get("to_code")) == (from_code, to_code)
-    ]
-    if not matches:
-        raise ModelError(f"The package index at {url} has no {from_code}→{to_code} package.")
-    return max(matches, key=lambda entry: _version_key(str(entry.get("package_version", ""))))
+def _offered(index: list[dict[str, Any]]) -> dict[LanguagePair, dict[str, Any]]:
+    """The index's newest translation package entry for each language pair."""
+
+    def pair(entry: dict[str, Any]) -> LanguagePair | None:
+        from_code, to_code = entry.get("from_code"), entry.get("to_code")
+        if entry.get("type", "translate") != "translate" or not isinstance(from_code, str):
+            return None
+        return (from_code, to_code) if isinstance(to_code, str) else None
+
+    return _newest(index, pair, lambda entry: str(entry.get("package_version", "")))
+
+
+def _install_offered(
+    entry: dict[str, Any],
+    pair: LanguagePair,
+    url: str,
+    progress: Progress | None,
+    timeout: float,
+) -> Package:
+    """Download an index entry's package (trying its links in turn) and install it."""
+    links = [link for link in entry.get("links", []) if re.match(r"https?://", str(link))]
+    if not links:
+        raise ModelError(f"The package index at {url} lists no download link for {_arrow(pair)}.")
+    root = packages_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for link in links:
+        with tempfile.NamedTemporaryFile(
+            dir=root.parent, prefix=".translate-pipeline-download-", suffix=".argosmodel"
+        ) as download:
+            try:
+                _download(link, download, progress, timeout)
+            except (OSError, http.client.HTTPException, ValueError) as error:
+                errors.append(f"{link}: {error}")
+                continue
+            download.flush()
+            return _install(Path(download.name), expected_pair=pair)
+    raise ModelError(
+        f"Downloading the {_arrow(pair)} package failed ({'; '.join(errors)}). "
+        "Check the network connection, or download the .argosmodel file elsewhere and run "
+        "`translate-pipeline models install FILE.argosmodel`."
+    )
 
 
 def _download(url: str, sink: IO[bytes], progress: Progress | None, timeout: float) -> None:
