@@ -101,19 +101,20 @@ class StageClock:
             self.running[-1][1] = now
 
 
-def main(root: Path) -> None:
+def main(root: Path, targets: tuple[str, ...] = ("en",)) -> None:
     options = config.Options(
         content=root / "content",
         out=root / "site",
         translations=root / "translations" / "de-en",
         glossaries=root / "glossaries",
+        targets=targets,
     )
     engines: list[TimedEngine] = []
 
     def open_engine(pair: Pair) -> Engine:
         """Like machine.engine_factory, minus the download fallback."""
-        engines.append(TimedEngine(_package(), EngineSettings()))
-        return engines[0]
+        engines.append(TimedEngine(_package(pair), EngineSettings()))
+        return engines[-1]
 
     clock = StageClock()
     clock.install()
@@ -122,7 +123,7 @@ def main(root: Path) -> None:
     seconds = time.perf_counter() - start
     result = {
         "seconds": seconds,
-        "translate_seconds": engines[0].translate_seconds if engines else 0.0,
+        "translate_seconds": sum(engine.translate_seconds for engine in engines),
         "stage_seconds": dict(clock.seconds),
         "articles": report.articles,
         "reused_articles": report.reused_articles,
@@ -133,10 +134,11 @@ def main(root: Path) -> None:
     print(json.dumps(result))
 
 
-def _package() -> models.Package:
-    package = models.find_package("de", "en")
+def _package(pair: Pair | None = None) -> models.Package:
+    pair = pair or Pair()
+    package = models.find_package(pair.source, pair.target)
     if package is None:
-        raise SystemExit("no de→en package in ARGOS_PACKAGES_DIR")
+        raise SystemExit(f"no {pair.source}→{pair.target} package in ARGOS_PACKAGES_DIR")
     return package
 
 
@@ -150,4 +152,7 @@ def model_rss() -> None:
 
 
 if __name__ == "__main__":
-    model_rss() if sys.argv[1] == "--model" else main(Path(sys.argv[1]))
+    if sys.argv[1] == "--model":
+        model_rss()
+    else:
+        main(Path(sys.argv[1]), tuple(sys.argv[2].split(",")) if len(sys.argv) > 2 else ("en",))
