@@ -521,3 +521,84 @@ def test_shipped_sample_in_the_browser(browser: Browser, sample_site: Path, widt
         page = _open(browser, sample_site, f"{version}/rutte-russland/index.html", width)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         _shot(page, f"sample-{version}", width)
+
+
+# --- a site in three target languages (issue 17) ------------------------------------------------
+
+THREE = ("en", "fr", "uk")
+
+
+def _three_language_page() -> ArticlePage:
+    rows = (
+        Row("heading", "<h2>Einleitung</h2>", "<h2>{}</h2>", level=2),
+        Row("paragraph", f"<p>{LONG_DE}</p>", "<p>{}</p>"),
+    )
+    words = {"en": "Introduction", "fr": "Introduction", "uk": "Вступ"}
+    return ArticlePage(
+        slug=SLUG,
+        author="Erika Mustermann",
+        date="2025-03-15",
+        source=Version("de", "Über das Übersetzen", "Warum.", _body(rows, "de"), LONG_DE),
+        targets=tuple(
+            Target(
+                Version(lang, f"[{lang}] Title", "Why.", f"<p>{words[lang]}</p>", LONG_EN),
+                tuple(
+                    Row(r.kind, r.source_html, r.target_html.format(words[lang]), level=r.level)
+                    for r in rows
+                ),
+            )
+            for lang in THREE
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def three_language_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("three")
+    for rel, data in render_site([_three_language_page()], targets=THREE).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return root
+
+
+@needs_chromium
+def test_three_language_site_switches_between_all_languages(
+    browser: Browser, three_language_site: Path
+) -> None:
+    page = _open(browser, three_language_site, f"fr/{SLUG}/index.html", 1280)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    assert page.get_attribute("html", "lang") == "fr"
+    assert "Ce texte français a été traduit automatiquement" in page.inner_text("main")
+    assert "15 mars 2025" in page.inner_text("main")
+    for label, lang in (("Українська", "uk"), ("English", "en"), ("Deutsch", "de")):
+        page.click(f"header nav >> text={label}")
+        assert page.url.endswith(f"/{lang}/{SLUG}/index.html")
+        assert page.get_attribute("html", "lang") == lang
+    # The German page leads to a bilingual page per pair; each pairs German with its language.
+    for label, pair in (("Deutsch · Français", "de-fr"), ("Deutsch · Українська", "de-uk")):
+        page.goto((three_language_site / f"de/{SLUG}/index.html").as_uri())
+        page.click(f"header nav >> text={label}")
+        assert page.url.endswith(f"/{pair}/{SLUG}/index.html")
+        target = pair.split("-")[1]
+        assert page.get_attribute("html", "lang") == target
+        columns = page.evaluate(
+            """() => [...document.querySelectorAll('.rows > .row')].map(row =>
+                [...row.children].map(cell => cell.getAttribute('lang')))"""
+        )
+        assert columns and all(c == ["de", target] for c in columns)
+        # Side by side at 1280 px: the two columns of a row start at the same height.
+        tops = page.evaluate(
+            """() => [...document.querySelectorAll('.rows > .row')].map(row =>
+                [...row.children].map(cell => Math.round(cell.getBoundingClientRect().top)))"""
+        )
+        assert all(a == b for a, b in tops)
+        page.check(f"#view-{target}", force=True)
+        assert not any(_visible(page, ".rows .de")) and all(_visible(page, f".rows .{target}"))
+        _shot(page, f"bilingual-{pair}", 1280)
+    # Every link of every page of the site leads to a file of the site.
+    for path in three_language_site.rglob("*.html"):
+        page.goto(path.as_uri())
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            assert Path(unquote(urlparse(href).path)).is_file(), (path, href)
+    assert errors == []
