@@ -1215,3 +1215,23 @@ def test_models_install_pair_names_what_is_missing(
     )
     assert pair_index.requests == ["/index.json"]
     assert not empty_packages_dir.exists()
+
+
+def test_models_install_without_arguments_installs_what_the_configured_targets_need(
+    empty_packages_dir: Path,
+    pair_index: _Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "translate-pipeline.toml").write_text('targets = ["en", "fr"]\n')
+    monkeypatch.chdir(project)
+    code, out, err = _install()
+    assert code == 0, err
+    assert out == [
+        f"installed translate-de_en-1_0 1.0 (de → en) in {empty_packages_dir}/translate-de_en-1_0",
+        "de→en: direct (translate-de_en 1.0)",
+        f"installed translate-en_fr-1_0 1.0 (en → fr) in {empty_packages_dir}/translate-en_fr-1_0",
+        "de→fr: via English (translate-de_en 1.0, translate-en_fr 1.0)",
+    ]

@@ -387,32 +387,45 @@ def models_list(source: str, targets: tuple[str, ...]) -> None:
 
 
 @models_.command("install")
-@click.argument("args", nargs=-1, required=True)
+@click.argument("args", nargs=-1)
 def models_install(args: tuple[str, ...]) -> None:
     """`install de fr` downloads from the Argos index what de→fr needs: the de→fr package,
-    or else de→en and en→fr (those not installed yet); `install FILE.argosmodel` is offline."""
+    or else de→en and en→fr (those not installed yet); `install FILE.argosmodel` is offline;
+    `install` alone installs what the project's targets need (translate-pipeline.toml)."""
+    if len(args) == 1 and not Path(args[0]).is_file():
+        raise click.UsageError(
+            f"{args[0]}: no such file; give FROM TO language codes (de en) or an .argosmodel file"
+        )
+    if len(args) > 2:
+        raise click.UsageError("give FROM TO language codes, or one .argosmodel file")
+    if len(args) == 1:
+        try:
+            _installed([models.install_from_file(Path(args[0]))])
+        except models.ModelError as exc:
+            _fail(str(exc), EXIT_FAILED)
+        return
     try:
-        if len(args) == 1 and not Path(args[0]).is_file():
-            raise click.UsageError(
-                f"{args[0]}: no such file; give FROM TO language codes (de en) or an "
-                ".argosmodel file"
-            )
-        if len(args) == 1:
-            packages = [models.install_from_file(Path(args[0]))]
-        elif len(args) == 2:
-            packages = models.install_route(args[0], args[1], _download_progress(False))
-        else:
-            raise click.UsageError("give FROM TO language codes, or one .argosmodel file")
-    except models.ModelError as exc:
+        routes = [tuple(args)] if args else _configured_routes()
+        for source, target in routes:
+            packages = models.install_route(source, target, _download_progress(False))
+            _installed(packages)
+            found = models.find_route(source, target)
+            if found.via or not packages or not args:
+                done = "" if packages else "nothing to install; "
+                click.echo(f"{done}{source}→{target}: {found.describe()}")
+    except (models.ModelError, ConfigError) as exc:
         _fail(str(exc), EXIT_FAILED)
+
+
+def _configured_routes() -> list[tuple[str, str]]:
+    source = Pair().source
+    return [(source, target) for target in project_targets(Path.cwd()) or (Pair().target,)]
+
+
+def _installed(packages: list[models.Package]) -> None:
     for package in packages:
         pair = f"{package.from_code} → {package.to_code}"
         click.echo(f"installed {package.name} {package.version} ({pair}) in {package.path}")
-    if len(args) == 2:
-        found = models.find_route(args[0], args[1])
-        if not packages or found.via:
-            done = "" if packages else "nothing to install; "
-            click.echo(f"{done}{args[0]}→{args[1]}: {found.describe()}")
 
 
 @main.group("glossary")
