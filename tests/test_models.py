@@ -997,6 +997,11 @@ def test_long_bpe_input_is_cut_between_words(empty_packages_dir: Path, bpe_packa
     assert "vor@@" in pieces and len(pieces) > engine.settings.max_input_tokens
     (translation,) = engine.translate([sentence])
     assert translation.text == " ".join(["The war is not vorbei"] * 60)
+    # Cut before words only, never before punctuation: chunks are joined with a space.
+    punctuated = " ".join(["Krieg ist."] * 100)  # three Moses tokens: piece 200 is a "."
+    assert engine.tokenize([punctuated])[0][200] == "."
+    (translation,) = engine.translate([punctuated])
+    assert translation.text == " ".join(["war is."] * 100)
 
 
 def test_validate_wants_sentencepiece_or_bpe_codes(

@@ -110,7 +110,10 @@ class MosesBPE:
         ]
 
     def starts_word(self, pieces: Sequence[str], index: int) -> bool:
-        return index == 0 or not pieces[index - 1].endswith(JOINER)
+        """A Moses token that is a word: chunks are decoded apart and joined with a space,
+        so a cut before punctuation (`word .`) would leave a space the text never had."""
+        first = index == 0 or not pieces[index - 1].endswith(JOINER)
+        return first and pieces[index][:1].isalnum()
 
 
 def _check_codes(text: str) -> None:
