@@ -47,6 +47,7 @@ from translate_pipeline.machine import (
     Journal,
     ModelLoader,
     engine_factory,
+    executor_factory,
     journal_key,
     translate_waves,
 )
@@ -101,8 +102,9 @@ def build(
     """Build the site; raises BuildError when nothing could be published: exit 1 for an
     output folder that is not ours (refused before anything is written), exit 4 for a file
     system that fails (the site and the memory are then as they were). `backends` opens
-    the backend of a model's pair (default: the installed Argos packages)."""
-    backends = backends or engine_factory(options, None)
+    the backend of a model's pair (default: the installed Argos packages, run by
+    `options.executor`)."""
+    backends = backends or executor_factory(options, None)
     try:
         target = publish.resolve_target(options)
         with ExitStack() as stack:
