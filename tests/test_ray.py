@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import testmodel
 from click.testing import CliRunner
+from test_enforcement import ARTICLES, MISTRANSLATING_WORD_MAP, TEST_GLOSSARY
 
 from translate_pipeline import machine, models, ray_executor
 from translate_pipeline.cli import main
@@ -110,6 +112,32 @@ def test_a_pivot_through_english_runs_on_ray_too(
     assert snapshot(project) == expected
     assert report["translated_units"] == local["translated_units"]
     assert "translate-en_fr" in report["model"]
+
+
+def test_glossary_targets_a_model_lost_are_recovered_alike_on_ray(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pytestconfig: pytest.Config,
+    ray_instance: None,
+) -> None:
+    """A model that corrupts glossary targets: most waves need the second call that
+    translates the pieces around each target, which comes after the stream of waves."""
+    package = testmodel.cached_package(
+        pytestconfig.cache.mkdir("testmodel"), word_map=MISTRANSLATING_WORD_MAP
+    )
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "packages"))
+    models.install_from_file(package)
+    shutil.copytree(ARTICLES, tmp_path / "content")
+    (tmp_path / "glossaries").mkdir()
+    shutil.copy(REPO / "glossaries/de-en.yaml", tmp_path / "glossaries")
+    shutil.copy(TEST_GLOSSARY, tmp_path / "glossaries/test-corpus.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(machine, "WAVE_SENTENCES", WAVE)
+    expected, local = local_build(tmp_path)
+    report = build("--executor", "ray")
+    assert snapshot(tmp_path) == expected
+    assert report["translated_units"] == local["translated_units"]
+    assert not [line for line in report["review"] if "glossary" in line]
 
 
 class DiesOnce(ray_executor.Translator):
