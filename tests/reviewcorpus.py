@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import polib
 import testmodel
 
 T = TypeVar("T")
@@ -473,3 +474,17 @@ def write_project(root: Path, texts: Sequence[str]) -> Path:
     for k, text in enumerate(texts, 1):
         (root / "content" / f"a{k:02d}.md").write_text(text, encoding="utf-8")
     return root
+
+
+def msgid_at(po: Path, line: int) -> str:
+    """The msgid that starts at ``line`` (1-based) of a PO file, continuation lines joined:
+    where `check --review` and the review page send editors."""
+    lines = po.read_text("utf-8").splitlines()[line - 1 :]
+    if not lines or not lines[0].startswith("msgid "):
+        raise AssertionError(f"{po}:{line} is no msgid line: {lines[:1]}")
+    parts = [lines[0].removeprefix("msgid ")]
+    for more in lines[1:]:
+        if not more.startswith('"'):
+            break
+        parts.append(more)
+    return "".join(polib.unescape(part[1:-1]) for part in parts)

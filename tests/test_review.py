@@ -35,7 +35,7 @@ import polib
 import pytest
 import reviewcorpus
 from click.testing import CliRunner
-from reviewcorpus import CLEAN_MAP, DEFECT_MAP, KINDS, TITLE, Sentence, english
+from reviewcorpus import CLEAN_MAP, DEFECT_MAP, KINDS, TITLE, Sentence, english, msgid_at
 
 from translate_pipeline import build, machine, memory, quality
 from translate_pipeline.cli import main
@@ -241,18 +241,6 @@ def test_model_scores_reach_the_confidence_signal(
         assert f"review: confidence: {signal.reason}" in lines[sentence.german]
 
 
-def _msgid_at(po: Path, line: int) -> str:
-    """The msgid that starts at `line` (1-based) of a PO file, continuation lines joined."""
-    lines = po.read_text("utf-8").splitlines()[line - 1 :]
-    assert lines[0].startswith("msgid "), lines[0]
-    parts = [lines[0].removeprefix("msgid ")]
-    for more in lines[1:]:
-        if not more.startswith('"'):
-            break
-        parts.append(more)
-    return "".join(polib.unescape(p[1:-1]) for p in parts)
-
-
 def _queue_lines(out: str) -> list[tuple[str, int, str]]:
     """(po, line, rest) of each `check --review` line."""
     parsed = []
@@ -270,7 +258,7 @@ def test_check_review_lists_exactly_the_flagged_entries_ranked(
     code, out, err = run("check", "--review")
     assert code == 0, err
     listed = _queue_lines(out)
-    keys = [(po, _msgid_at(root / po, line)) for po, line, _ in listed]
+    keys = [(po, msgid_at(root / po, line)) for po, line, _ in listed]
     assert len(keys) == len(set(keys)) == len(flagged(found))
     assert set(keys) == flagged(found)
     risks = [quality.risk(found[key].review) for key in keys]
@@ -311,7 +299,7 @@ def _flagged_of_kind(
 def _queued(root: Path) -> set[tuple[str, str]]:
     code, out, err = run("check", "--review")
     assert code == 0, err
-    return {(po, _msgid_at(root / po, line)) for po, line, _ in _queue_lines(out)}
+    return {(po, msgid_at(root / po, line)) for po, line, _ in _queue_lines(out)}
 
 
 def test_editing_or_accepting_takes_an_entry_off_the_queue_until_its_german_changes(
