@@ -460,8 +460,7 @@ def main() -> None:
     print(
         f"      the named stages and {base_build.outside_seconds - stages:.2f} s for the rest: "
         "reading articles and memories, protecting formatting, review signals, writing PO "
-        "files and pages, "
-        "loading the model"
+        "files and pages, loading the model"
     )
     review_share = base_build.review_seconds / base_build.seconds
     row(
