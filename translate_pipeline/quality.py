@@ -22,9 +22,11 @@ Signals (``Signal.name``) and their rules, severity 3 = high, 1 = low:
     The English is (nearly) the German: character-trigram similarity ≥ ``copy_similarity``
     after numbers and identical capitalised words (names) are removed, or
     ``detect.block_language`` calls the English German (3); one sentence of a longer unit
-    still German (2). Units with fewer than ``untranslated_min_letters`` letters left are not
-    judged (a name or a number alone is legitimately identical), unless at least two German
-    function words (``in``, ``dem``) were copied too: then the whole text is compared.
+    still German (2); a sentence with two English-only function words (``the``, ``of``) and
+    no German one is English without asking. Units with fewer than
+    ``untranslated_min_letters`` letters left are not judged (a name or a number alone is
+    legitimately identical), unless at least two German function words (``in``, ``dem``)
+    were copied too: then the whole text is compared.
 ``numbers`` (3)
     Every number of the German must appear in the English, compared by value: ``1,5
     Millionen`` = ``1.5 million``; ``30.000`` = ``30,000`` = ``30 000``; ``2,5 %`` = ``2.5
@@ -97,7 +99,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from translate_pipeline.detect import block_language
+from translate_pipeline.detect import GERMAN_WORDS, block_language
 from translate_pipeline.segment import split_sentences
 
 __all__ = [
@@ -1095,6 +1097,18 @@ def _copy_similarity(german: str, english: str, min_letters: int) -> float:
     return 0.0
 
 
+# English function words that are no German words: a sentence with two of them and no
+# word only German uses (`detect.GERMAN_WORDS`) is English without asking langdetect.
+_EN_ONLY = frozenset(
+    "the of and to is are were with this that these those from has have would which".split()
+)
+
+
+def _plainly_english(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return sum(w in _EN_ONLY for w in words) >= 2 and not any(w in GERMAN_WORDS for w in words)
+
+
 def _english_sentences(english: str) -> list[str]:
     out, start = [], 0
     for m in _EN_SENTENCE.finditer(english):
@@ -1194,14 +1208,16 @@ def features(
     similarity = _copy_similarity(german, english, config.untranslated_min_letters)
     whole_german = False
     german_sentence = ""
-    if _letters(english) >= config.untranslated_min_letters:
+    sentences = _english_sentences(english)
+    # Language detection, most of the signals' cost, only when a sentence may be German.
+    unsure = [s for s in sentences if not _plainly_english(s)]
+    if _letters(english) >= config.untranslated_min_letters and unsure:
         whole_german = block_language(english, "en") == "de"
-        sentences = _english_sentences(english)
         if not whole_german and len(sentences) > 1:
             german_sentence = next(
                 (
                     s
-                    for s in sentences
+                    for s in unsure
                     if _letters(s) >= config.sentence_min_letters
                     and block_language(s, "en") == "de"
                 ),
@@ -1215,7 +1231,7 @@ def features(
         english=english,
         log_ratio=log_ratio,
         sentences_de=len(split_sentences(german)) if german else 0,
-        sentences_en=len(_english_sentences(english)),
+        sentences_en=len(sentences),
         scores=tuple(scores),
         margins=tuple(margins),
         similarity=similarity,
