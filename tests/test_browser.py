@@ -146,6 +146,17 @@ def _open(browser, site_dir, rel: str, width: int, **context: object) -> Page:
     return page
 
 
+def _watched(browser: Browser) -> tuple[Page, list[str], list[str]]:
+    """A fresh 1280-wide page, with the URLs it requests and the errors it logs."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, requests, errors
+
+
 def _shot(page: Page, name: str, width: int) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
@@ -297,13 +308,7 @@ def test_pages_make_no_external_requests_and_log_no_errors(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page, requests, errors = _watched(browser)
         for rel in PAGES.values():
             page.goto(origin + rel if over_http else (site_dir / rel).as_uri())
         prefix = origin if over_http else "file://"
@@ -673,13 +678,7 @@ def test_review_page_ranks_marks_filters_and_stays_offline(
     corpus = {s.german: s for s in reviewcorpus.sentences()}
     flagged = _flagged(review_project)
     site = review_project / "site"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page, requests, errors = _watched(browser)
     page.goto((site / REVIEW_PAGE).as_uri())
     _shot(page, "review", 1280)
     items = page.evaluate(ITEMS_JS)
