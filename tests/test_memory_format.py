@@ -44,6 +44,7 @@ def entries(draw: st.DrawFn) -> Entry:
 
 
 def bookkeeping(entry: Entry) -> tuple:
+    """What the tokens and comments of an entry record, beside its texts."""
     return (
         entry.origin,
         entry.model,
@@ -53,6 +54,8 @@ def bookkeeping(entry: Entry) -> tuple:
         entry.lang,
         entry.notes,
         entry.machine_target,
+        entry.review,
+        entry.via,
     )
 
 
