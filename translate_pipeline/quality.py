@@ -95,8 +95,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from translate_pipeline.detect import GERMAN_WORDS, block_language
@@ -374,6 +374,21 @@ _EN_NUMBER = re.compile(
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+def _untaken(
+    matches: Iterator[re.Match[str]], taken: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """Matches that do not start inside a span already read (a time, say)."""
+    return (m for m in matches if not any(s <= m.start() < e for s, e in taken))
+
+
+def _number(m: re.Match[str], scale: float) -> Mention:
+    """A number written with digits: group 1 the whole part, group 2 the fraction."""
+    value: float = _plain_int(m.group(1))
+    if m.group(2):
+        value = float(f"{value}.{m.group(2)}")
+    return Mention(m.group(0), m.start(), m.end(), value=value * scale)
+
+
 def _plain_int(digits: str) -> int:
     return int(re.sub(r"[.,\s\u00a0\u202f]", "", digits))
 
@@ -427,15 +442,9 @@ def german_numbers(text: str) -> list[Mention]:
             Mention(m.group(0), m.start(), m.end(), time=(int(m.group(1)), int(m.group(2) or 0)))
         )
         taken.append(m.span())
-    for m in _DE_NUMBER.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        value: float = _plain_int(m.group(1))
-        if m.group(2):
-            value = float(f"{value}.{m.group(2)}")
-        if m.group(3):
-            value *= _DE_SCALES[m.group(3).rstrip(".").lower()]
-        mentions.append(Mention(m.group(0), m.start(), m.end(), value=value))
+    for m in _untaken(_DE_NUMBER.finditer(text), taken):
+        factor = _DE_SCALES[m.group(3).rstrip(".").lower()] if m.group(3) else 1
+        mentions.append(_number(m, factor))
     words = list(_WORD.finditer(text))
     for k, m in enumerate(words):
         word = m.group(0).lower()
@@ -535,19 +544,15 @@ def english_numbers(text: str) -> list[Mention]:
             hour, minute = int(m.group(4)), int(m.group(5))
         mentions.append(Mention(m.group(0), m.start(), m.end(), time=(hour, minute)))
         taken.append(m.span())
-    for m in _EN_NUMBER.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        value: float = _plain_int(m.group(1))
-        if m.group(2):
-            value = float(f"{value}.{m.group(2)}")
+    for m in _untaken(_EN_NUMBER.finditer(text), taken):
         if m.group(5):
-            value *= _EN_SCALES[m.group(5).lower()]
-        elif m.group(6):
-            value *= _EN_SHORT_SCALES[m.group(6).lower()]
-        mentions.append(Mention(m.group(0), m.start(), m.end(), value=value))
+            factor = _EN_SCALES[m.group(5).lower()]
+        else:
+            factor = _EN_SHORT_SCALES[m.group(6).lower()] if m.group(6) else 1
+        number = _number(m, factor)
+        mentions.append(number)
         if m.group(4) and len(m.group(1)) == 4:  # "1990s" also stands for "the 90s"
-            mentions.append(Mention(m.group(0), m.start(), m.end(), value=value % 100))
+            mentions.append(replace(number, value=_plain_int(m.group(1)) % 100))
     mentions.extend(_en_word_runs(text))
     return sorted(mentions, key=lambda x: x.start)
 
