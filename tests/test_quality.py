@@ -533,15 +533,24 @@ def test_a_german_sentence_without_function_words_after_english_ones():
 
 
 def test_plain_english_is_not_sent_to_language_detection(monkeypatch: pytest.MonkeyPatch):
-    """Two English function words and no German one: no langdetect (most of the cost)."""
+    """Two English function words and no German one: no langdetect (most of the cost); the
+    whole unit is asked about only when the rest is at least half of it."""
     asked: list[str] = []
     monkeypatch.setattr(quality, "block_language", lambda text, lang: asked.append(text) or lang)
     german = "Die Regierung hat neue Sanktionen beschlossen. Sie sollen ab Montag gelten."
     features(german, "The government has adopted new sanctions. They are to apply from Monday.")
     assert asked == []
-    mixed = "The government has adopted new sanctions. Sie sollen ab Montag gelten."
+    rest = "Sie sollen ab dem kommenden Montag in allen Ländern gelten."
+    mixed = "The government has adopted new sanctions, and they say that this is the end. " + rest
     features(german, mixed)
-    assert asked == [mixed]  # one sentence may be German: the unit is asked about
+    assert asked == [rest]  # mostly English: only that sentence
+    asked.clear()
+    mostly = "Die Regierung hat neue Sanktionen beschlossen. They are to apply from Monday."
+    features(german, mostly)
+    assert asked == [mostly, "Die Regierung hat neue Sanktionen beschlossen."]  # whole, then each
+    asked.clear()
+    features(german, german)  # a copy: "untranslated" without asking
+    assert asked == []
 
 
 def test_names_reason_and_genitive():

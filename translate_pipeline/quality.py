@@ -1105,7 +1105,10 @@ def _copy_similarity(german: str, english: str, min_letters: int) -> float:
 # English function words that are no German words: a sentence with two of them and no
 # word only German uses (`detect.GERMAN_WORDS`) is English without asking langdetect.
 _EN_ONLY = frozenset(
-    "the of and to is are were with this that these those from has have would which".split()
+    "the of and to is are were with this that these those from has have would which for on it "
+    "he she they we not be been being by at but or its their his him them than who what when "
+    "where why how there had could should into over out about said more can our you your my "
+    "just only some such very many most other does did do".split()
 )
 
 
@@ -1214,10 +1217,18 @@ def features(
     whole_german = False
     german_sentence = ""
     sentences = _english_sentences(english)
-    # Language detection, most of the signals' cost, only when a sentence may be German.
+    # Language detection, most of the signals' cost, only when a sentence may be German
+    # and the English is no copy of the German (which says "untranslated" already).
     unsure = [s for s in sentences if not _plainly_english(s)]
-    if _letters(english) >= config.untranslated_min_letters and unsure:
-        whole_german = block_language(english, "en") == "de"
+    letters = _letters(english)
+    if (
+        letters >= config.untranslated_min_letters
+        and unsure
+        and similarity < config.copy_similarity
+    ):
+        # Mostly plainly English sentences: the whole cannot be German, only one of the rest.
+        if 2 * sum(_letters(s) for s in unsure) > letters:
+            whole_german = block_language(english, "en") == "de"
         if not whole_german and len(sentences) > 1:
             german_sentence = next(
                 (
