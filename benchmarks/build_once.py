@@ -18,7 +18,17 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from translate_pipeline import analysis, assemble, build, config, detect, models, render, translate
+from translate_pipeline import (
+    analysis,
+    assemble,
+    build,
+    config,
+    detect,
+    models,
+    render,
+    review,
+    translate,
+)
 from translate_pipeline.backend import Progress, Translation
 from translate_pipeline.config import Pair
 from translate_pipeline.engine import Engine, EngineSettings
@@ -40,6 +50,11 @@ STAGES = {
         (render, "render_indexes"),
     ],
 }
+
+# The review signals (issue 15): the build's thresholds and each fresh translation's
+# signals, timed whole with everything they call. No overlap with STAGES: `quality` calls
+# language detection and sentence splitting through its own imports, which are not wrapped.
+REVIEW = [(review, "limits"), (review, "assess")]
 
 
 def rss_mb(field: str) -> float:
@@ -101,6 +116,30 @@ class StageClock:
             self.running[-1][1] = now
 
 
+class WholeClock:
+    """Wall time spent inside some functions, everything they call included."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+
+    def install(self, functions: list[tuple[object, str]]) -> None:
+        for owner, name in functions:
+            setattr(owner, name, self.timed(getattr(owner, name)))
+
+    def timed(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+                self.calls += 1
+
+        return wrapper
+
+
 def main(root: Path, targets: tuple[str, ...] = ("en",)) -> None:
     options = config.Options(
         content=root / "content",
@@ -118,6 +157,8 @@ def main(root: Path, targets: tuple[str, ...] = ("en",)) -> None:
 
     clock = StageClock()
     clock.install()
+    review_clock = WholeClock()
+    review_clock.install(REVIEW)
     start = time.perf_counter()
     report = build.build(options, open_engine)
     seconds = time.perf_counter() - start
@@ -125,6 +166,9 @@ def main(root: Path, targets: tuple[str, ...] = ("en",)) -> None:
         "seconds": seconds,
         "translate_seconds": sum(engine.translate_seconds for engine in engines),
         "stage_seconds": dict(clock.seconds),
+        "review_seconds": review_clock.seconds,
+        "review_calls": review_clock.calls,
+        "flagged": report.flagged,
         "articles": report.articles,
         "reused_articles": report.reused_articles,
         "sentences": report.sentences,

@@ -24,7 +24,10 @@ built once and cached in benchmarks/out/:
 2. Builds: `build.build` on generated articles, each in a fresh process
    (benchmarks/build_once.py), so its wall time and peak RSS are its own; among them the
    same articles into English alone and into English and French through English (a
-   base-sized en→fr model), for the cost of one pivoted target.
+   base-sized en→fr model), for the cost of one pivoted target; also the time the review
+   signals take in them (`review.limits` and every `review.assess`).
+3. The review signals per unit on real English against German copied as English (the
+   test models leave most words German), to scale the build's review figure.
 
 Timings on a shared machine are disturbed by whatever else runs: every timed run also
 records how much of the CPUs other processes used meanwhile, throughput runs are
@@ -53,7 +56,7 @@ import ctranslate2
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import testmodel  # noqa: E402 - the test model builder lives with the tests
 
-from translate_pipeline import models  # noqa: E402
+from translate_pipeline import config, detect, models, review  # noqa: E402
 from translate_pipeline.engine import Engine, choose_threads  # noqa: E402
 from translate_pipeline.machine import WAVE_SENTENCES  # noqa: E402
 
@@ -61,6 +64,7 @@ HERE = Path(__file__).resolve().parent
 CACHE = HERE / "out"  # gitignored
 CORPUS = HERE / "corpus_de.txt"
 GLOSSARIES = HERE.parent / "glossaries"  # the project's glossary, as a real build uses
+REVIEW_PAIRS = HERE.parent / "tests" / "data" / "review" / "pairs.tsv"  # German, English
 
 THROUGHPUT_SENTENCES = 600  # about 8 s per run of (a) or (b) on an idle 2-core machine
 ARGOS_STYLE_SENTENCES = 200  # (c) is ten times slower: a subset keeps it in budget
@@ -278,6 +282,9 @@ class Build:
     model_rss_mb: float  # what loading the model added to the RSS
     stage_seconds: dict[str, float]  # detection, segmentation, glossary matching, rendering
     timing: Timing  # of the whole process, for the noise note
+    review_seconds: float = 0.0  # inside review.limits and review.assess (issue 15)
+    review_units: int = 0  # review.assess calls: fresh machine translations
+    flagged: int = 0  # of which in the review queue
 
     @property
     def rss_without_model_mb(self) -> float:
@@ -320,6 +327,9 @@ def build_in_subprocess(folder: Path, packages: Path, targets: str = "en") -> Bu
         model_rss_mb(packages),
         result["stage_seconds"],
         timing,
+        result["review_seconds"],
+        max(0, result["review_calls"] - 1),  # one call is review.limits
+        result["flagged"],
     )
 
 
@@ -333,8 +343,9 @@ def full_build(root: Path, count: int, model: str, corpus: Sequence[str]) -> tup
         f"  full build, {count:>4} articles, {model} model: {build.seconds:5.1f} s, "
         f"{build.sentences} sentences, {build.translate_seconds:.1f} s in Engine.translate "
         f"({(build.seconds - build.translate_seconds) / count * 1000:.0f} ms per article outside), "
-        f"peak RSS {build.peak_rss_mb:.0f} MB (model {build.model_rss_mb:.0f} MB)"
-        + noise_note(build.timing)
+        f"peak RSS {build.peak_rss_mb:.0f} MB (model {build.model_rss_mb:.0f} MB), "
+        f"review signals {build.review_seconds:.2f} s for {build.review_units} units "
+        f"({build.flagged} queued)" + noise_note(build.timing)
     )
     return folder, build
 
@@ -351,6 +362,41 @@ def pivot_build(root: Path, count: int, corpus: Sequence[str]) -> Build:
         f"{build.seconds:5.1f} s, {build.sentences} sentences" + noise_note(build.timing)
     )
     return build
+
+
+def review_cost_on_english() -> tuple[float, float]:
+    """Milliseconds per unit of `review.limits` plus `review.assess` on paragraphs of the
+    review evaluation pairs (tests/data/review: German with real English), with their
+    English and with the German copied as the English. The hand-wired models leave most
+    words German, and language detection, most of the review's cost, settles German
+    faster than English: the ratio says how a real model's English would change the
+    build's figure. Fastest of ROUNDS."""
+    rows = [line.split("\t") for line in REVIEW_PAIRS.read_text("utf-8").splitlines()]
+    pairs = [(row[0], row[1]) for row in rows if len(row) >= 2]
+    rng = random.Random("review")
+    records = {
+        copied: [
+            {
+                "source": " ".join(de for de, _ in group),
+                "target": " ".join(de if copied else en for de, en in group),
+                "scores": [rng.gauss(-0.3, 0.1) for _ in group],
+            }
+            for group in paragraphs_of(pairs, "review", (2, 3))
+        ]
+        for copied in (False, True)
+    }
+    detect.block_language("Language detection loads its profiles once.", "en")
+
+    def cost(units: list[dict]) -> float:
+        start = time.perf_counter()
+        bounds = review.limits(units, config.Pair())
+        for unit in units:
+            review.assess(unit, bounds)
+        return (time.perf_counter() - start) * 1000 / len(units)
+
+    english = min(cost(records[False]) for _ in range(ROUNDS))
+    copied = min(cost(records[True]) for _ in range(ROUNDS))
+    return english, copied
 
 
 def noop_rebuild(folder: Path, packages: Path, count: int) -> Build:
@@ -400,6 +446,13 @@ def main() -> None:
             folder, full[count] = full_build(root, count, "tiny", corpus)
             noop[count] = noop_rebuild(folder, root / "packages-tiny", count)
 
+        print("\n3. Review signals on real English (tests/data/review pairs, 2-3 per unit)")
+        english_ms, copied_ms = review_cost_on_english()
+        print(
+            f"  {english_ms:.1f} ms per unit with their English, {copied_ms:.1f} ms with the "
+            "German copied (as the test models write)"
+        )
+
     small, large = BUILD_SIZES
     stages = sum(base_build.stage_seconds.values())
     stage_share = stages / base_build.translate_seconds
@@ -440,11 +493,34 @@ def main() -> None:
     )
     print(
         f"      the named stages and {base_build.outside_seconds - stages:.2f} s for the rest: "
-        "reading articles and memories, protecting formatting, writing PO files and pages, "
-        "loading the model"
+        "reading articles and memories, protecting formatting, review signals, writing PO "
+        "files and pages, loading the model"
+    )
+    review_share = base_build.review_seconds / base_build.seconds
+    row(
+        "  review signals (review.limits + assess) / the build",
+        f"{review_share:.1%}",
+        "< 3%",
+        review_share < 0.03,
+    )
+    english_share = review_share * english_ms / copied_ms
+    row(
+        "    the same with a real model's English (est.)",
+        f"{english_share:.1%}",
+        "< 3%",
+        english_share < 0.03,
+    )
+    print(
+        f"      {base_build.review_seconds:.2f} s for {base_build.review_units} units "
+        f"({base_build.flagged} queued); with English output each unit's signals cost "
+        f"{english_ms / copied_ms:.1f}x as much (section 3)"
     )
     for n in BUILD_SIZES:
         row(f"full build, {n} articles, tiny model, s", f"{full[n].seconds:.1f}")
+        row(
+            "  review signals / the build",
+            f"{full[n].review_seconds / full[n].seconds:.1%}",
+        )
     row(f"no-op rebuild, {small} articles, s", f"{noop[small].seconds:.2f}")
     row(
         f"no-op rebuild, {large} articles, s",

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import reviewcorpus
 import testmodel
 
 from translate_pipeline import models
@@ -65,3 +66,24 @@ def argos_packages_dir(
     shutil.copytree(installed_test_package, packages)
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(packages))
     return packages
+
+
+@pytest.fixture(scope="session")
+def review_packages(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """ARGOS_PACKAGES_DIR folders holding the review corpus's models (`tests/reviewcorpus.py`):
+    ``clean`` translates it word by word, ``defect`` makes its known mistakes."""
+    cache = pytestconfig.cache.mkdir("testmodel")
+    params = {
+        "clean": {"word_map": reviewcorpus.CLEAN_MAP},
+        "defect": {"word_map": reviewcorpus.DEFECT_MAP, "uncertain": reviewcorpus.UNCERTAIN},
+    }
+    folders = {}
+    for name, kwargs in params.items():
+        package = testmodel.cached_package(cache, **kwargs)
+        folders[name] = tmp_path_factory.mktemp(f"review-{name}") / "packages"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("ARGOS_PACKAGES_DIR", str(folders[name]))
+            models.install_from_file(package)
+    return folders

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from click.testing import CliRunner
+
+from translate_pipeline.cli import main
 
 
 @dataclass
@@ -49,3 +54,29 @@ class Project:
                 (site / lang / p.name / "index.html").is_file() for lang in ("de", "en", "de-en")
             )
         }
+
+
+@dataclass
+class Run:
+    """One CLI run: its exit code, what it said on stderr, and its `--json` answer."""
+
+    exit_code: int
+    stderr: str
+    answer: dict
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.startswith("error: ")]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.startswith("warning: ")]
+
+
+def cli(*args: str) -> Run:
+    """`translate-pipeline ARGS --json` in this process; a traceback fails the test."""
+    result = CliRunner().invoke(main, [*args, "--json"])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    answer = json.loads(result.stdout) if result.stdout.strip() else {}
+    return Run(result.exit_code, result.stderr, answer)

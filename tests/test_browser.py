@@ -3,6 +3,8 @@
 Screenshots go to test-output/screenshots/ under the repository root, named page-width.
 """
 
+import json
+import re
 import shutil
 import threading
 import time
@@ -13,10 +15,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+import reviewcorpus
+from click.testing import CliRunner
 from pages import render_site
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from translate_pipeline.render import ArticlePage, Row, Target, Version
+from translate_pipeline import memory, publish
+from translate_pipeline.cli import main
+from translate_pipeline.render import REVIEW_PAGE, ArticlePage, Row, Target, Version
 from translate_pipeline.serve import make_server, snapshot, watch_files
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -138,6 +144,17 @@ def _open(browser, site_dir, rel: str, width: int, **context: object) -> Page:
     page = ctx.new_page()
     page.goto((site_dir / rel).as_uri())
     return page
+
+
+def _watched(browser: Browser) -> tuple[Page, list[str], list[str]]:
+    """A fresh 1280-wide page, with the URLs it requests and the errors it logs."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, requests, errors
 
 
 def _shot(page: Page, name: str, width: int) -> None:
@@ -291,13 +308,7 @@ def test_pages_make_no_external_requests_and_log_no_errors(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page, requests, errors = _watched(browser)
         for rel in PAGES.values():
             page.goto(origin + rel if over_http else (site_dir / rel).as_uri())
         prefix = origin if over_http else "file://"
@@ -602,3 +613,162 @@ def test_three_language_site_switches_between_all_languages(
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             assert Path(unquote(urlparse(href).path)).is_file(), (path, href)
     assert errors == []
+
+
+# --- the review page (issue 15), built from known defects ------------------------------------
+
+
+def _cli(root: Path, packages: Path, *args: str) -> str:
+    """A CLI command in `root` with the packages given; its stderr."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setenv("ARGOS_PACKAGES_DIR", str(packages))
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return result.stderr
+
+
+@pytest.fixture(scope="module")
+def review_project(tmp_path_factory: pytest.TempPathFactory, review_packages: dict) -> Path:
+    """Three articles of the review corpus (tests/reviewcorpus.py): four sentences of each
+    defect, two uncertain ones and twenty clean ones, built with the defect model and
+    --review, with a base URL so a sitemap is written."""
+    corpus = reviewcorpus.sentences()
+    chosen = [
+        *(s for kind in reviewcorpus.KINDS for s in [c for c in corpus if c.kind == kind][:4]),
+        *[s for s in corpus if s.kind == "confidence"][:2],
+        *[s for s in corpus if s.kind == "clean"][:20],
+    ]
+    root = tmp_path_factory.mktemp("review-site")
+    reviewcorpus.write_project(root, reviewcorpus.articles(chosen, count=3))
+    _cli(root, review_packages["defect"], "build", "--review", "--base-url", "https://example.org/")
+    return root
+
+
+def _flagged(root: Path) -> dict[str, tuple[str, memory.Entry]]:
+    """Flagged entries by German, with their PO file (relative to `root`)."""
+    found = {}
+    for po in sorted((root / "translations/de-en").glob("*.po")):
+        for source, entry in memory.load(po).entries.items():
+            if entry.review:
+                found[source] = (po.relative_to(root).as_posix(), entry)
+    return found
+
+
+ITEMS_JS = """() => [...document.querySelectorAll('.queue > .item')].map(item => {
+    const [de, en] = item.querySelectorAll('.pair > p');
+    const box = el => el.getBoundingClientRect();
+    const text = el => [...el.childNodes]
+        .filter(n => !(n.classList && n.classList.contains('tag')))
+        .map(n => n.textContent).join('').trim();
+    const marks = el => [...el.querySelectorAll('mark')]
+        .map(m => [m.dataset.signal, m.textContent]);
+    return {risk: parseFloat(item.querySelector('.risk').textContent),
+            po: item.querySelector('code.po').textContent,
+            signals: item.dataset.signals.split(' '),
+            german: text(de), english: text(en), deMarks: marks(de), enMarks: marks(en),
+            de: box(de), en: box(en), hidden: item.hidden};
+})"""
+
+
+@needs_chromium
+def test_review_page_ranks_marks_filters_and_stays_offline(
+    browser: Browser, review_project: Path
+) -> None:
+    corpus = {s.german: s for s in reviewcorpus.sentences()}
+    flagged = _flagged(review_project)
+    site = review_project / "site"
+    page, requests, errors = _watched(browser)
+    page.goto((site / REVIEW_PAGE).as_uri())
+    _shot(page, "review", 1280)
+    items = page.evaluate(ITEMS_JS)
+
+    # Every flagged entry once, most likely wrong first, where to fix it shown.
+    assert len(items) == len(flagged) >= 22
+    risks = [item["risk"] for item in items]
+    assert risks == sorted(risks, reverse=True) and risks[0] > risks[-1]
+    for item in items:
+        po, line = item["po"].rsplit(":", 1)
+        assert reviewcorpus.msgid_at(review_project / po, int(line)) == item["german"]
+        assert flagged[item["german"]][0] == po
+        entry = flagged[item["german"]][1]
+        assert item["english"] == entry.target
+        assert item["signals"] == list(dict.fromkeys(s.name for s in entry.review))
+        # German and English side by side.
+        assert abs(item["de"]["top"] - item["en"]["top"]) < 1
+        assert item["en"]["left"] >= item["de"]["right"]
+    # What each signal found is marked: the missing number and its stand-in, the
+    # repeated phrase, the dropped negation.
+    by_kind: dict[str, list[dict]] = {}
+    for item in items:
+        by_kind.setdefault(corpus[item["german"]].kind, []).append(item)
+    for item in by_kind["numbers"]:
+        sentence = corpus[item["german"]]
+        assert ["numbers", sentence.german_item] in item["deMarks"]
+        if sentence.english_item:
+            assert ["numbers", sentence.english_item] in item["enMarks"]
+    for item in by_kind["repetition"]:
+        assert ["repetition", "the draft the draft"] in item["enMarks"]
+    for item in by_kind["negation"]:
+        assert ["negation", corpus[item["german"]].german_item] in item["deMarks"]
+    assert {"numbers", "repetition", "negation", "untranslated", "truncation"} <= set(by_kind)
+    assert {"confidence"} <= {name for item in items for name in item["signals"]}
+
+    # Unticking a signal hides the items that have only that signal, and the count follows.
+    def shown() -> int:
+        return int(page.text_content("#shown") or "-1")
+
+    assert shown() == len(items)
+    page.uncheck("input[name=signal][value=repetition]")
+    after = page.evaluate(ITEMS_JS)
+    for item in after:
+        assert item["hidden"] == (set(item["signals"]) == {"repetition"}), item
+    assert any(item["hidden"] for item in after)
+    assert shown() == sum(not item["hidden"] for item in after)
+    assert (
+        page.evaluate(
+            "[...document.querySelectorAll('.queue > .item')]"
+            ".filter(i => i.offsetParent !== null).length"
+        )
+        == shown()
+    )
+    for box in page.query_selector_all("input[name=signal]"):
+        box.uncheck()
+    assert shown() == 0
+    page.check("input[name=signal][value=numbers]")
+    assert shown() == sum("numbers" in item["signals"] for item in items) > 0
+    _shot(page, "review-numbers-only", 1280)
+
+    # Nothing leaves the page: one request (the page itself), no script or style fetched.
+    assert requests == [(site / REVIEW_PAGE).as_uri()]
+    assert errors == []
+    csp = page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content") or ""
+    assert "default-src 'self'" in csp and "script-src 'sha256-" in csp
+    assert page.get_attribute('meta[name="robots"]', "content") == "noindex"
+
+
+def test_review_page_is_linked_from_nowhere_and_goes_with_the_next_build(
+    review_project: Path, review_packages: dict, tmp_path: Path
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(review_project, root)
+    site = root / "site"
+    assert (site / REVIEW_PAGE).is_file()
+    public = [p for p in site.rglob("*") if p.is_file() and not p.is_relative_to(site / "_review")]
+    pages = [p for p in public if p.suffix == ".html"]
+    assert len(pages) > 10
+    for path in public:  # pages, sitemap, feeds
+        if path.suffix in (".html", ".xml"):
+            assert "_review" not in path.read_text("utf-8"), path
+    sitemap = (site / "sitemap.xml").read_text("utf-8")
+    assert "https://example.org/" in sitemap
+    for feed in ("de/feed.xml", "en/feed.xml"):
+        assert "https://example.org/" in (site / feed).read_text("utf-8")
+    # The build's own list of what it published has it, so the next build can remove it.
+    state = json.loads((site / publish.STATE_FILE).read_text("utf-8"))
+    assert REVIEW_PAGE in state["files"]
+
+    _cli(root, review_packages["defect"], "build", "--base-url", "https://example.org/")
+    assert not (site / REVIEW_PAGE).exists() and not (site / "_review").exists()
+    assert re.search(r"<loc>https://example\.org/", (site / "sitemap.xml").read_text("utf-8"))
+    assert _flagged(root) == _flagged(review_project)  # the queue itself stays

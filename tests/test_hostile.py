@@ -27,17 +27,15 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import projects
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from projects import Run, cli
 
 from translate_pipeline import engine, glossary, report
-from translate_pipeline.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = os.geteuid() == 0
@@ -89,30 +87,6 @@ def project(
     yield Project(root)
     if ROOT and shutil.which("chattr"):  # wherever a build moved an immutable file to
         subprocess.run(["chattr", "-R", "-i", str(tmp_path)], capture_output=True)
-
-
-@dataclass
-class Run:
-    exit_code: int
-    stderr: str
-    answer: dict
-
-    @property
-    def errors(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith("error: ")]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith("warning: ")]
-
-
-def cli(*args: str) -> Run:
-    """`translate-pipeline ARGS --json` in this process; a traceback fails the test."""
-    result = CliRunner().invoke(main, [*args, "--json"])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    answer = json.loads(result.stdout) if result.stdout.strip() else {}
-    return Run(result.exit_code, result.stderr, answer)
 
 
 def build(*args: str) -> Run:

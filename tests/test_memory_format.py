@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from translate_pipeline import memory, pofile
 from translate_pipeline.memory import Entry
+from translate_pipeline.quality import Signal
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "content/news.md"
@@ -43,6 +44,7 @@ def entries(draw: st.DrawFn) -> Entry:
 
 
 def bookkeeping(entry: Entry) -> tuple:
+    """What the tokens and comments of an entry record, beside its texts."""
     return (
         entry.origin,
         entry.model,
@@ -52,6 +54,8 @@ def bookkeeping(entry: Entry) -> tuple:
         entry.lang,
         entry.notes,
         entry.machine_target,
+        entry.review,
+        entry.via,
     )
 
 
@@ -144,6 +148,26 @@ def test_an_edited_machine_entry_is_human_and_a_translated_copy_too() -> None:
     assert loaded.entries["Der Krieg."].origin == memory.HUMAN
     assert loaded.entries["Der Krieg."].model == "m 1"  # who wrote the first version
     assert loaded.entries["Already English."].origin == memory.HUMAN
+
+
+def test_a_review_flag_cleared_by_an_editor_leaves_the_file() -> None:
+    """An edited English or a `# reviewed` comment clears the flag when the file is read;
+    the entry is then written anew, not back with the stale review lines."""
+    flag = Signal("numbers", 3, "number 30 missing", german="30")
+    machine = memory.machine_entry("Sie zahlte 30 Euro.", "She paid euro.", "m 1")
+    text = memory.format_entry(dataclasses.replace(machine, review=(flag,)))
+    assert "#. review: numbers: number 30 missing\n" in text and "tp.review=" in text
+    (kept,) = memory.parse(text).entries.values()
+    assert kept.review == (flag,) and memory.format_entry(kept) == text
+    edited = text.replace('msgstr "She paid euro."', 'msgstr "She paid 30 euro."')
+    accepted = "# reviewed\n" + text
+    for changed, origin in ((edited, memory.HUMAN), (accepted, memory.MACHINE)):
+        (entry,) = memory.parse(changed).entries.values()
+        assert (entry.origin, entry.review, entry.comments) == (origin, (), ())
+        written = memory.format_entry(entry)
+        assert "review" not in written  # no token, no `#. review:` line, no comment
+        (again,) = memory.parse(written).entries.values()
+        assert again == entry and memory.format_entry(again) == written
 
 
 def test_entries_without_bookkeeping_are_unverified_and_stay_so() -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from test_memory_format import bookkeeping
 
 from translate_pipeline import memory, pofile
 from translate_pipeline.memory import Entry
@@ -79,19 +80,6 @@ def sample() -> memory.Memory:
         Entry(OLD, "An old paragraph that no longer exists.", memory.HUMAN, comments=("keep",))
     )
     return mem
-
-
-def bookkeeping(entry: Entry) -> tuple:
-    return (
-        entry.origin,
-        entry.model,
-        entry.machine_sha1,
-        entry.glossary,
-        entry.glossary_sha1,
-        entry.lang,
-        entry.notes,
-        entry.machine_target,
-    )
 
 
 def expected() -> dict[str, tuple]:

@@ -522,6 +522,37 @@ def test_one_sentence_left_in_german():
     assert signal.reason.startswith("sentence still German: 'Sie sollen ab Montag")
 
 
+def test_a_german_sentence_without_function_words_after_english_ones():
+    german = "Der Bürgermeister hat den Plan gelobt. Viele Bürger fordern günstigere Mieten."
+    english = (
+        "The mayor has praised the plan for the harbour and the station. "
+        "Viele Bürger fordern endlich günstigere Mieten, schnellere Genehmigungen, Radwege."
+    )
+    (signal,) = only(signals(features(german, english), thresholds([])), "untranslated")
+    assert signal.reason.startswith("sentence still German: 'Viele Bürger fordern")
+
+
+def test_plain_english_is_not_sent_to_language_detection(monkeypatch: pytest.MonkeyPatch):
+    """Two English function words and no German one: no langdetect (most of the cost); the
+    whole unit is asked about only when the rest is at least half of it."""
+    asked: list[str] = []
+    monkeypatch.setattr(quality, "block_language", lambda text, lang: asked.append(text) or lang)
+    german = "Die Regierung hat neue Sanktionen beschlossen. Sie sollen ab Montag gelten."
+    features(german, "The government has adopted new sanctions. They are to apply from Monday.")
+    assert asked == []
+    rest = "Sie sollen ab dem kommenden Montag in allen Ländern gelten."
+    mixed = "The government has adopted new sanctions, and they say that this is the end. " + rest
+    features(german, mixed)
+    assert asked == [rest]  # mostly English: only that sentence
+    asked.clear()
+    mostly = "Die Regierung hat neue Sanktionen beschlossen. They are to apply from Monday."
+    features(german, mostly)
+    assert asked == [mostly, "Die Regierung hat neue Sanktionen beschlossen."]  # whole, then each
+    asked.clear()
+    features(german, german)  # a copy: "untranslated" without asking
+    assert asked == []
+
+
 def test_names_reason_and_genitive():
     german = "Das sagte NATO-Generalsekretär Mark Rutte am Freitag in Brüssel."
     found = signals(

@@ -26,7 +26,6 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -35,10 +34,9 @@ import projects
 import pytest
 import sentencepiece
 import testmodel
-from click.testing import CliRunner
+from projects import Run, cli
 
 from translate_pipeline import engine, machine, memory, models, report
-from translate_pipeline.cli import main
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -66,21 +64,6 @@ class Project(projects.Project):
         return self.site / lang / slug / "index.html"
 
 
-@dataclass
-class Built:
-    exit_code: int
-    stderr: str
-    summary: dict
-
-    @property
-    def errors(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith("error: ")]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith("warning: ")]
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argos_packages_dir: Path) -> Project:
     """An empty project folder (content/, glossaries/) as the working directory, with the
@@ -92,13 +75,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argos_packages_dir:
     return Project(root)
 
 
-def build(*args: str) -> Built:
+def build(*args: str) -> Run:
     """`translate-pipeline build --json ARGS` in this process, from the project folder."""
-    result = CliRunner().invoke(main, ["build", "--json", *args])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    summary = json.loads(result.stdout) if result.stdout.strip() else {}
-    return Built(result.exit_code, result.stderr, summary)
+    return cli("build", *args)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -242,7 +221,7 @@ def test_an_article_with_an_unreadable_date_is_published_with_a_warning(
     project.write(name, data)
     built = build()
     assert (built.exit_code, built.errors) == (report.EXIT_OK, [])
-    assert [w for w in built.summary["warnings"] if "cannot be read" in w][0].startswith(expected)
+    assert [w for w in built.answer["warnings"] if "cannot be read" in w][0].startswith(expected)
     assert len(project.published()) == 3
 
 
@@ -256,10 +235,10 @@ def test_bad_article_is_reported_on_one_line_and_the_others_are_published(
 
     built = build()
 
-    assert built.exit_code == report.EXIT_PARTIAL == built.summary["exit_code"]
+    assert built.exit_code == report.EXIT_PARTIAL == built.answer["exit_code"]
     assert built.errors == [f"error: {expected}"]
-    assert built.summary["errors"] == [expected]
-    assert built.summary["articles"] == 2
+    assert built.answer["errors"] == [expected]
+    assert built.answer["articles"] == 2
     assert_good_published(project)
     assert project.published() == {"gut-eins", "gut-zwei"}
     # Skipped means skipped: no memory was started for it.
@@ -429,7 +408,7 @@ def test_two_articles_with_one_slug_neither_overwrites_the_other(project: Projec
     # Again, with a now reused from the build state: the same single report.
     again = build()
     assert (again.exit_code, again.errors) == (report.EXIT_PARTIAL, [f"error: {SLUG_CONFLICT}"])
-    assert again.summary["reused_articles"] == 3
+    assert again.answer["reused_articles"] == 3
     assert_slug_held_by_a(project)
 
 
@@ -528,7 +507,7 @@ def test_ten_megabyte_article_builds(project: Project) -> None:
     elapsed = time.monotonic() - started
 
     assert (built.exit_code, built.errors) == (report.EXIT_OK, [])
-    assert sorted(built.summary["translated_units"]) == sorted(["Der Krieg", *distinct])
+    assert sorted(built.answer["translated_units"]) == sorted(["Der Krieg", *distinct])
     bilingual = project.page("de-en", "gross").read_text("utf-8")
     assert bilingual.count('<div class="row k-paragraph">') == len(blocks)
     english = project.page("en", "gross").read_text("utf-8")
@@ -855,7 +834,7 @@ def test_interrupted_build_loses_nothing_and_the_next_one_resumes(
     resumed = build()
 
     assert (resumed.exit_code, resumed.errors) == (report.EXIT_OK, [])
-    sent = resumed.summary["translated_units"]
+    sent = resumed.answer["translated_units"]
     assert len(sent) == len(set(sent))
     assert not set(sent) & done_before, "work journalled before the interruption was redone"
     assert set(sent) | done_before == units

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -157,12 +158,66 @@ def test_custom_corpus(tmp_path: Path) -> None:
         ({"target": "uk"}, "no word map for de→uk"),
         ({"tokenizer": "wordpiece"}, "tokenizer must be sentencepiece or bpe"),
         ({"tokenizer": "bpe", "word_map": {"(Hund)": "dog"}}, "is not one Moses token"),
+        ({"uncertain": {"Hund": 1.0}}, "between 0 and 1"),
+        ({"uncertain": {"ein Hund": 0.5}}, "one word"),
+        ({"uncertain": {"Hund": 0.01}}, "too few free pieces"),
     ],
 )
 def test_rejects_bad_parameters(tmp_path: Path, kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         testmodel.build_package(tmp_path / "bad.argosmodel", vocab_size=1000, **kwargs)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_word_mapped_to_the_end_token_ends_the_translation(tmp_path: Path) -> None:
+    built = testmodel.build_package(
+        tmp_path / "end.argosmodel",
+        word_map={"Hund": "dog", "Sitzung": testmodel.END},
+        vocab_size=1000,
+    )
+    translator, sp = _open(built, tmp_path / "x")
+    assert _translate(translator, sp, "Der Hund bellt, die Sitzung wurde vertagt.") == (
+        "Der dog bellt, die"
+    )
+    assert _translate(translator, sp, "Der Hund bellt.") == "Der dog bellt."
+
+
+@pytest.mark.parametrize(
+    ("quantization", "below", "above"), [("float32", 0.01, 0.01), ("int8", 0.8, 0.3)]
+)
+def test_uncertain_words_keep_their_output_with_the_probability_asked_for(
+    tmp_path: Path, quantization: str, below: float, above: float
+) -> None:
+    """Exact with float32 weights; int8 weights add noise, mostly lowering it."""
+    uncertain = {"Hund": 0.1, "Katze": 0.5, "bellt": 0.2}
+    built = testmodel.build_package(
+        tmp_path / "unsure.argosmodel",
+        word_map={"Hund": "dog", "Katze": "cat"},
+        uncertain=uncertain,
+        vocab_size=1000,
+        quantization=quantization,
+    )
+    translator, sp = _open(built, tmp_path / "x")
+    source = sp.encode("Der Hund bellt, die Katze schläft.", out_type=str)
+    for beam in (1, 4):
+        (result,) = translator.translate_batch([source], beam_size=beam, return_scores=True)
+        assert sp.decode(result.hypotheses[0]) == "Der dog bellt, die cat schläft."
+    (scored,) = translator.score_batch([source], [result.hypotheses[0]])
+    expected = {f"▁{word}": math.log(p) for word, p in uncertain.items()}
+    # One log-probability per output piece plus the end token, aligned with the source.
+    assert len(scored.log_probs) == len(source) + 1
+    for piece, log_prob in zip([*source, "</s>"], scored.log_probs):
+        exact = expected.get(piece, 0.0)
+        assert exact - below <= log_prob <= exact + above, (piece, log_prob, exact)
+    # The same words without `uncertain` are certain.
+    sure = testmodel.build_package(
+        tmp_path / "sure.argosmodel", word_map={"Hund": "dog", "Katze": "cat"}, vocab_size=1000
+    )
+    translator, sp = _open(sure, tmp_path / "y")
+    source = sp.encode("Der Hund bellt, die Katze schläft.", out_type=str)
+    (result,) = translator.translate_batch([source], beam_size=4, return_scores=True)
+    assert sp.decode(result.hypotheses[0]) == "Der dog bellt, die cat schläft."
+    assert result.scores[0] == pytest.approx(0.0, abs=1e-3)
 
 
 def test_cached_package_builds_once(tmp_path: Path) -> None:

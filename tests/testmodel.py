@@ -31,6 +31,24 @@ The BPE variant differs where Moses and BPE differ: a key is a whole Moses token
 not match inside longer words (``Präsidenten`` is copied); punctuation is normalised and
 re-spaced as Moses does (``„gut“`` → ``"gut"``); and a character missing from the corpus has no
 piece (it becomes ``<unk>``), so test texts keep to the corpus' characters.
+
+Two options make a *defective* model, for tests of review signals:
+
+* A word-map value may be :data:`END`: that source word's output is the end token, so the
+  translation stops there (``Die Sitzung wurde vertagt`` with ``Sitzung`` → ``END`` comes out
+  as ``Die``), the way a real model truncates a sentence. Not as a sentence's first piece:
+  CTranslate2 never gives an empty output and takes the runner-up instead.
+* ``uncertain`` maps source words (one piece each, like word-map keys; mapped or copied) to
+  the probability ``p`` of their output piece. The output stays the same, but the model is
+  unsure of it: the output rows of ``k`` competitor pieces (pieces outside the word map, a
+  set of its own for each word) also get (almost all of) that word's code, so the softmax
+  is split: the intended piece leads each competitor by only ``g ≥ 3`` nats, ``k`` and ``g``
+  chosen so that ``1 / (1 + k·e^-g) = p`` (``k ≈ 20·(1-p)/p``: 380 pieces for 0.05, so a
+  few such words need the default 8k vocabulary). Each uncertain word adds ``log p`` to its
+  sentence's log-probability (to the engine's per-token score ``log p / (pieces + 1)``);
+  every other source piece wins by 20 nats instead of 40. Exact with float32 weights; int8
+  weights (the default, and what the engine runs on a CPU) add noise, mostly lowering
+  ``log p`` (by up to 0.7 nats in the tests).
 """
 
 from __future__ import annotations
@@ -171,12 +189,21 @@ MAX_POSITIONS = 1024
 _POSITION_MARGIN = 60.0  # nats by which the aligned source position wins cross attention
 _OUTPUT_MARGIN = 40.0  # nats by which the intended output piece wins the softmax
 _SYNTHETIC_LINES_PER_PIECE = 2  # enough distinct compounds for BPE to reach any vocab size
+# With uncertain words: nats by which their output at least leads each competitor, and by
+# which every other output wins (half the usual margin halves the noise of int8 weights,
+# which would otherwise let one of hundreds of competitors win now and then).
+_UNCERTAIN_LEAD = 3.0
+_UNCERTAIN_MARGIN = 20.0
+
+END = "</s>"
+"""A word-map value: the source word ends the translation (nothing from it on is output)."""
 
 
 def build_package(
     out_path: Path,
     *,
     word_map: Mapping[str, str] | None = None,
+    uncertain: Mapping[str, float] | None = None,
     corpus: Iterable[str] | None = None,
     d_model: int = 256,
     heads: int = 8,
@@ -196,14 +223,17 @@ def build_package(
     ``word_map`` defaults to the pair's entry in :data:`WORD_MAPS`; ``corpus`` replaces the
     shipped tokenizer training text; ``name`` defaults to ``translate-<source>_<target>-<version>``
     like real packages; ``tokenizer`` is ``sentencepiece`` or ``bpe`` (then ``vocab_size`` bounds
-    the learned merges, which stop early where no pair of symbols occurs twice). The same
-    arguments give the same bytes.
+    the learned merges, which stop early where no pair of symbols occurs twice). ``uncertain``
+    (source word → probability of its output piece) makes the model unsure of those words
+    (module docstring; SentencePiece only). The same arguments give the same bytes.
     """
     if word_map is None:
         if (source, target) not in WORD_MAPS:
             raise ValueError(f"no word map for {source}→{target}; pass word_map")
         word_map = WORD_MAPS[source, target]
     _check_word_map(word_map)
+    uncertain = dict(uncertain or {})
+    _check_uncertain(uncertain)
     head_dim = d_model // heads
     if d_model % heads or heads < 8 or head_dim % 2:
         raise ValueError("need d_model divisible by heads, heads >= 8 and an even head size")
@@ -211,17 +241,21 @@ def build_package(
     lines = list(_default_corpus() if corpus is None else corpus)
     if tokenizer == "sentencepiece":
         tokenizer_file = "sentencepiece.model"
-        tokenizer_model = _train_sentencepiece(lines, word_map, vocab_size, seed)
+        tokenizer_model = _train_sentencepiece(lines, word_map, vocab_size, seed, uncertain)
         sp = spm.SentencePieceProcessor(model_proto=tokenizer_model)
         pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
         piece_map = {_piece(key): _piece(value) for key, value in word_map.items()}
-    elif tokenizer == "bpe":
+        unsure = {_piece(word): p for word, p in uncertain.items()}
+    elif tokenizer == "bpe" and not uncertain:
         tokenizer_file = "bpe.model"
         tokenizer_model, pieces = _learn_bpe(lines, word_map, vocab_size, source)
-        piece_map = dict(word_map)
+        piece_map, unsure = dict(word_map), {}
     else:
-        raise ValueError(f"tokenizer must be sentencepiece or bpe, not {tokenizer!r}")
-    spec = _wire_model(pieces, piece_map, d_model, heads, layers, ffn, seed)
+        raise ValueError(
+            f"tokenizer must be sentencepiece or bpe (uncertain: SentencePiece only), "
+            f"not {tokenizer!r}"
+        )
+    spec = _wire_model(pieces, piece_map, d_model, heads, layers, ffn, seed, unsure)
     spec.optimize(quantization=quantization)
     metadata = {
         "package_version": version,
@@ -236,6 +270,8 @@ def build_package(
         "description": "Hand-wired test model: copies source pieces, replaces a word list.",
         "word_map": dict(word_map),
     }
+    if uncertain:
+        metadata["uncertain"] = uncertain
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -263,8 +299,9 @@ def cached_package(cache_dir: Path, **params: object) -> Path:
     """
     if "corpus" in params and params["corpus"] is not None:
         params["corpus"] = list(params["corpus"])  # type: ignore[call-overload]
-    if params.get("word_map") is not None:
-        params["word_map"] = dict(params["word_map"])  # type: ignore[call-overload]
+    for mapping in ("word_map", "uncertain"):
+        if params.get(mapping) is not None:
+            params[mapping] = dict(params[mapping])  # type: ignore[call-overload]
     key = hashlib.sha256()
     key.update(json.dumps(params, sort_keys=True, default=str).encode())
     key.update(Path(__file__).read_bytes())
@@ -299,6 +336,14 @@ def _check_word_map(word_map: Mapping[str, str]) -> None:
             raise ValueError(f"word map value {target!r} must be words separated by one space")
 
 
+def _check_uncertain(uncertain: Mapping[str, float]) -> None:
+    for source, probability in uncertain.items():
+        if not source or re.search(r"\s", source):
+            raise ValueError(f"uncertain word {source!r} must be one word")
+        if not 0.0 < probability < 1.0:
+            raise ValueError(f"uncertain probability {probability!r} must lie between 0 and 1")
+
+
 def _corpus_text() -> str:
     return (Path(__file__).parent / "data" / "testmodel_corpus.txt").read_text(encoding="utf-8")
 
@@ -308,7 +353,7 @@ def _default_corpus() -> list[str]:
 
 
 def _piece(text: str) -> str:
-    return "▁" + text.replace(" ", "▁")
+    return text if text == END else "▁" + text.replace(" ", "▁")
 
 
 def _synthetic_lines(lines: list[str], count: int, seed: int) -> Iterator[str]:
@@ -330,12 +375,17 @@ def _synthetic_lines(lines: list[str], count: int, seed: int) -> Iterator[str]:
 
 
 def _train_sentencepiece(
-    lines: list[str], word_map: Mapping[str, str], vocab_size: int, seed: int
+    lines: list[str],
+    word_map: Mapping[str, str],
+    vocab_size: int,
+    seed: int,
+    uncertain: Mapping[str, float],
 ) -> bytes:
     lines = [line for line in lines if line.strip()]
     if not lines:
         raise ValueError("the SentencePiece corpus is empty")
-    symbols = list(dict.fromkeys(_piece(w) for pair in word_map.items() for w in pair))
+    words = [w for pair in word_map.items() for w in pair if w != END] + list(uncertain)
+    symbols = list(dict.fromkeys(_piece(w) for w in words))
     sentences = lines + list(_synthetic_lines(lines, _SYNTHETIC_LINES_PER_PIECE * vocab_size, seed))
     model = io.BytesIO()
     spm.set_random_generator_seed(seed + 1)
@@ -442,6 +492,7 @@ def _wire_model(
     layers: int,
     ffn: int,
     seed: int,
+    uncertain: Mapping[str, float],
 ) -> transformer_spec.TransformerSpec:
     rng = np.random.default_rng(seed)
     vocab, h = len(pieces), d_model // heads
@@ -509,7 +560,10 @@ def _wire_model(
     np.add.at(rows, target, codes)
     # The final input has norm sqrt(3) (previous token, position, copied code): scale s_out.
     s_out = np.sqrt(d_model / 3)
-    beta = _OUTPUT_MARGIN / (s_out * _min_output_gap(codes, rows, target))
+    if uncertain:
+        beta = _split_outputs(pieces, piece_map, uncertain, codes, rows, target, s_out, rng)
+    else:
+        beta = _OUTPUT_MARGIN / (s_out * _min_output_gap(codes, rows, target))
     projection = np.zeros((vocab, d_model))
     projection[:, c_dims] = beta * rows
     spec.decoder.projection.weight = projection.astype(np.float32)
@@ -521,15 +575,66 @@ def _wire_model(
     return spec
 
 
-def _min_output_gap(codes: np.ndarray, rows: np.ndarray, target: np.ndarray) -> float:
-    """Smallest lead of the intended output's logit over any other, before scaling."""
+def _split_outputs(
+    pieces: list[str],
+    piece_map: Mapping[str, str],
+    uncertain: Mapping[str, float],
+    codes: np.ndarray,
+    rows: np.ndarray,
+    target: np.ndarray,
+    s_out: float,
+    rng: np.random.Generator,
+) -> float:
+    """Give each uncertain source piece its competitors (in ``rows``, in place) and return
+    the output scale ``beta``.
+
+    A competitor row first gets the multiple of the source's code that ties it with the
+    intended output; ``beta`` is then set so every *other* source piece wins by
+    ``_UNCERTAIN_MARGIN``, and finally each competitor is moved ``lead`` nats below the
+    intended output. That last step shifts other pieces' logits by under ``lead`` nats.
+    """
+    index = {piece: i for i, piece in enumerate(pieces)}
+    used = {index[p] for pair in piece_map.items() for p in pair}
+    used |= {index[p] for p in uncertain} | {0, 1, 2}  # <unk>, <s>, </s>
+    free = np.array([i for i in range(len(pieces)) if i not in used])
+    plan: list[tuple[int, np.ndarray, float]] = []  # (source, competitors, lead in nats)
+    for word, probability in uncertain.items():
+        odds = (1 - probability) / probability  # competitors' total over the intended
+        count = int(np.ceil(odds * np.exp(_UNCERTAIN_LEAD)))
+        # Only pieces whose codes lean towards the word's: the share of its code a
+        # competitor row gets then adds to that piece's own logit instead of taking from it.
+        leaning = np.flatnonzero(codes[free] @ codes[index[word]] > 0)
+        if count > len(leaning):
+            raise ValueError(f"too few free pieces for probability {probability} of {word!r}")
+        chosen = rng.choice(leaning, size=count, replace=False)
+        competitors, free = free[chosen], np.delete(free, chosen)
+        plan.append((index[word], competitors, float(np.log(count / odds))))
+    for source, competitors, _ in plan:
+        code = codes[source]
+        tie = (rows[target[source]] - rows[competitors]) @ code  # code @ code == 1
+        rows[competitors] += tie[:, None] * code
+    sources = np.array([source for source, _, _ in plan])
+    beta = _UNCERTAIN_MARGIN / (s_out * _min_output_gap(codes, rows, target, skip=sources))
+    for source, competitors, lead in plan:
+        rows[competitors] -= lead / (beta * s_out) * codes[source]
+    return beta
+
+
+def _min_output_gap(
+    codes: np.ndarray, rows: np.ndarray, target: np.ndarray, skip: np.ndarray | None = None
+) -> float:
+    """Smallest lead of the intended output's logit over any other, before scaling, for
+    every source piece but those in ``skip``."""
     gap = np.inf
     for start in range(0, len(codes), 1024):
         scores = codes[start : start + 1024] @ rows.T
         chunk = np.arange(len(scores))
         intended = scores[chunk, target[start : start + 1024]]
         scores[chunk, target[start : start + 1024]] = -np.inf
-        gap = min(gap, float(np.min(intended - scores.max(axis=1))))
+        leads = intended - scores.max(axis=1)
+        if skip is not None:
+            leads[skip[(skip >= start) & (skip < start + 1024)] - start] = np.inf
+        gap = min(gap, float(np.min(leads)))
     if gap <= 0:
         raise ValueError("token codes collide; try another seed")
     return gap

@@ -75,6 +75,7 @@ _TELLING = frozenset(
     """.split()
 )
 _GERMAN_WORDS = _TELLING | _FUNCTION_WORDS["de"]
+GERMAN_WORDS = _GERMAN_WORDS  # for quality: words that are evidence of German
 # How much evidence `_clearly` wants: this many telling words (and as many different ones),
 # and function words making up this share of all words.
 CLEAR_MIN_TELLING = 2

@@ -91,6 +91,7 @@ class Raw:
     entry: Entry
     legacy: bool = False  # bookkeeping in the format of earlier versions
     line: int = 0  # of the msgid in the file, for people to go to
+    stale: bool = False  # `text` shows a review flag that reading it cleared: write anew
 
 
 @dataclass(frozen=True)
@@ -467,7 +468,11 @@ def _entry_from_message(message: pofile.Message, text: str, line: int = 0) -> En
         fields["review"] = ()
         base["comments"] = tuple(c for c in comments if c.strip().lower() != REVIEWED)
     entry = Entry(**{**base, **fields, "extracted": tuple(extracted)})  # type: ignore[arg-type]
-    return dataclasses.replace(entry, raw=Raw(text, message, entry, legacy, line))
+    # An editor edited or accepted a flagged translation: the text still has the review
+    # lines (and the `reviewed` comment), so the entry must not be written back as read.
+    flagged = bool(token_lines) and "review" in _tokens(token_lines)
+    stale = reviewed or (flagged and not entry.review)
+    return dataclasses.replace(entry, raw=Raw(text, message, entry, legacy, line, stale))
 
 
 def _all_info_lines(values: dict[str, set[str]]) -> list[str]:
@@ -710,7 +715,7 @@ def _message(entry: Entry, obsolete: bool) -> pofile.Message:
 
 def _unchanged(entry: Entry, obsolete: bool, upgrade: bool) -> bool:
     raw = entry.raw
-    if raw is None or raw.message.obsolete != obsolete or (upgrade and raw.legacy):
+    if raw is None or raw.stale or raw.message.obsolete != obsolete or (upgrade and raw.legacy):
         return False
     # Obsolete entries are written without references: losing them is no change.
     return _key(entry, not obsolete) == _key(raw.entry, not obsolete)

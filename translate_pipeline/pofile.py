@@ -220,6 +220,16 @@ def parse(text: str) -> PoText:
             result.blocks.append(Block(message, raw, builder.first_line))
         builder = None
 
+    def comment_of(number: int) -> _Builder:
+        """The message a comment line belongs to: the next one (comments come first)."""
+        if builder is not None and builder.complete:
+            finish()
+        if builder is None:
+            return _Builder(number)
+        if builder.has_message:
+            raise PoSyntaxError(number, "syntax error")
+        return builder
+
     for number, line in enumerate(lines, 1):
         body = line.strip()
         if not body:
@@ -238,12 +248,7 @@ def parse(text: str) -> PoText:
             kind, content, obsolete = "string", body, False
 
         if kind == "comment":
-            if builder is not None and builder.complete:
-                finish()
-            if builder is None:
-                builder = _Builder(number)
-            elif builder.has_message:
-                raise PoSyntaxError(number, "syntax error")
+            builder = comment_of(number)
             marker = line.lstrip()[1:2]
             raw_text = line.lstrip()
             if marker == ".":
@@ -259,12 +264,7 @@ def parse(text: str) -> PoText:
 
         keyword = _KEYWORD.match(content)
         if kind == "previous":
-            if builder is not None and builder.complete:
-                finish()
-            if builder is None:
-                builder = _Builder(number)
-            elif builder.has_message:
-                raise PoSyntaxError(number, "syntax error")
+            builder = comment_of(number)
             if keyword:
                 name = keyword.group(1)
                 if name not in ("msgctxt", "msgid", "msgid_plural") or name in builder.previous:

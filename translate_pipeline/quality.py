@@ -22,9 +22,11 @@ Signals (``Signal.name``) and their rules, severity 3 = high, 1 = low:
     The English is (nearly) the German: character-trigram similarity ≥ ``copy_similarity``
     after numbers and identical capitalised words (names) are removed, or
     ``detect.block_language`` calls the English German (3); one sentence of a longer unit
-    still German (2). Units with fewer than ``untranslated_min_letters`` letters left are not
-    judged (a name or a number alone is legitimately identical), unless at least two German
-    function words (``in``, ``dem``) were copied too: then the whole text is compared.
+    still German (2); a sentence with two English-only function words (``the``, ``of``) and
+    no German one is English without asking. Units with fewer than
+    ``untranslated_min_letters`` letters left are not judged (a name or a number alone is
+    legitimately identical), unless at least two German function words (``in``, ``dem``)
+    were copied too: then the whole text is compared.
 ``numbers`` (3)
     Every number of the German must appear in the English, compared by value: ``1,5
     Millionen`` = ``1.5 million``; ``30.000`` = ``30,000`` = ``30 000``; ``2,5 %`` = ``2.5
@@ -93,11 +95,11 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from translate_pipeline.detect import block_language
+from translate_pipeline.detect import GERMAN_WORDS, block_language
 from translate_pipeline.segment import split_sentences
 
 __all__ = [
@@ -372,6 +374,21 @@ _EN_NUMBER = re.compile(
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+def _untaken(
+    matches: Iterator[re.Match[str]], taken: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """Matches that do not start inside a span already read (a time, say)."""
+    return (m for m in matches if not any(s <= m.start() < e for s, e in taken))
+
+
+def _number(m: re.Match[str], scale: float) -> Mention:
+    """A number written with digits: group 1 the whole part, group 2 the fraction."""
+    value: float = _plain_int(m.group(1))
+    if m.group(2):
+        value = float(f"{value}.{m.group(2)}")
+    return Mention(m.group(0), m.start(), m.end(), value=value * scale)
+
+
 def _plain_int(digits: str) -> int:
     return int(re.sub(r"[.,\s\u00a0\u202f]", "", digits))
 
@@ -425,15 +442,9 @@ def german_numbers(text: str) -> list[Mention]:
             Mention(m.group(0), m.start(), m.end(), time=(int(m.group(1)), int(m.group(2) or 0)))
         )
         taken.append(m.span())
-    for m in _DE_NUMBER.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        value: float = _plain_int(m.group(1))
-        if m.group(2):
-            value = float(f"{value}.{m.group(2)}")
-        if m.group(3):
-            value *= _DE_SCALES[m.group(3).rstrip(".").lower()]
-        mentions.append(Mention(m.group(0), m.start(), m.end(), value=value))
+    for m in _untaken(_DE_NUMBER.finditer(text), taken):
+        factor = _DE_SCALES[m.group(3).rstrip(".").lower()] if m.group(3) else 1
+        mentions.append(_number(m, factor))
     words = list(_WORD.finditer(text))
     for k, m in enumerate(words):
         word = m.group(0).lower()
@@ -533,19 +544,15 @@ def english_numbers(text: str) -> list[Mention]:
             hour, minute = int(m.group(4)), int(m.group(5))
         mentions.append(Mention(m.group(0), m.start(), m.end(), time=(hour, minute)))
         taken.append(m.span())
-    for m in _EN_NUMBER.finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        value: float = _plain_int(m.group(1))
-        if m.group(2):
-            value = float(f"{value}.{m.group(2)}")
+    for m in _untaken(_EN_NUMBER.finditer(text), taken):
         if m.group(5):
-            value *= _EN_SCALES[m.group(5).lower()]
-        elif m.group(6):
-            value *= _EN_SHORT_SCALES[m.group(6).lower()]
-        mentions.append(Mention(m.group(0), m.start(), m.end(), value=value))
+            factor = _EN_SCALES[m.group(5).lower()]
+        else:
+            factor = _EN_SHORT_SCALES[m.group(6).lower()] if m.group(6) else 1
+        number = _number(m, factor)
+        mentions.append(number)
         if m.group(4) and len(m.group(1)) == 4:  # "1990s" also stands for "the 90s"
-            mentions.append(Mention(m.group(0), m.start(), m.end(), value=value % 100))
+            mentions.append(replace(number, value=_plain_int(m.group(1)) % 100))
     mentions.extend(_en_word_runs(text))
     return sorted(mentions, key=lambda x: x.start)
 
@@ -1095,6 +1102,21 @@ def _copy_similarity(german: str, english: str, min_letters: int) -> float:
     return 0.0
 
 
+# English function words that are no German words: a sentence with two of them and no
+# word only German uses (`detect.GERMAN_WORDS`) is English without asking langdetect.
+_EN_ONLY = frozenset(
+    "the of and to is are were with this that these those from has have would which for on it "
+    "he she they we not be been being by at but or its their his him them than who what when "
+    "where why how there had could should into over out about said more can our you your my "
+    "just only some such very many most other does did do".split()
+)
+
+
+def _plainly_english(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return sum(w in _EN_ONLY for w in words) >= 2 and not any(w in GERMAN_WORDS for w in words)
+
+
 def _english_sentences(english: str) -> list[str]:
     out, start = [], 0
     for m in _EN_SENTENCE.finditer(english):
@@ -1194,14 +1216,24 @@ def features(
     similarity = _copy_similarity(german, english, config.untranslated_min_letters)
     whole_german = False
     german_sentence = ""
-    if _letters(english) >= config.untranslated_min_letters:
-        whole_german = block_language(english, "en") == "de"
-        sentences = _english_sentences(english)
+    sentences = _english_sentences(english)
+    # Language detection, most of the signals' cost, only when a sentence may be German
+    # and the English is no copy of the German (which says "untranslated" already).
+    unsure = [s for s in sentences if not _plainly_english(s)]
+    letters = _letters(english)
+    if (
+        letters >= config.untranslated_min_letters
+        and unsure
+        and similarity < config.copy_similarity
+    ):
+        # Mostly plainly English sentences: the whole cannot be German, only one of the rest.
+        if 2 * sum(_letters(s) for s in unsure) > letters:
+            whole_german = block_language(english, "en") == "de"
         if not whole_german and len(sentences) > 1:
             german_sentence = next(
                 (
                     s
-                    for s in sentences
+                    for s in unsure
                     if _letters(s) >= config.sentence_min_letters
                     and block_language(s, "en") == "de"
                 ),
@@ -1215,7 +1247,7 @@ def features(
         english=english,
         log_ratio=log_ratio,
         sentences_de=len(split_sentences(german)) if german else 0,
-        sentences_en=len(_english_sentences(english)),
+        sentences_en=len(sentences),
         scores=tuple(scores),
         margins=tuple(margins),
         similarity=similarity,

@@ -294,6 +294,19 @@ def _preceding_ok(state: StateInline, back: int) -> bool:
     return at <= 0 or state.src[at - 1] in _VALID_PREV
 
 
+def _domain_link(state: StateInline, start: int, domain_at: int, scheme: str, back: int) -> bool:
+    """A link from ``start`` through the domain at ``domain_at`` and the path after it;
+    ``back``: how much of it is already in pending text. A scheme given (``scheme`` '')
+    makes a one-label domain (``http://localhost``) acceptable."""
+    scans = _scans(state)
+    domain = scans.domain(domain_at, allow_short=not scheme)
+    if domain is None:
+        return False
+    end = scans.trim(start, scans.run_end(domain_at + domain))
+    label = state.src[start:end]
+    return _push_autolink(state, scheme + label, label, back, end - start)
+
+
 def www_rule(state: StateInline, silent: bool) -> bool:
     """``www.example.org`` (trigger: ``w``)."""
     if silent or state.linkLevel > 0:
@@ -306,13 +319,7 @@ def www_rule(state: StateInline, silent: bool) -> bool:
             return False
     elif pos > 0 and src[pos - 1] not in _VALID_PREV:
         return False
-    scans = _scans(state)
-    domain = scans.domain(pos + 4, allow_short=False)
-    if domain is None:
-        return False
-    end = scans.trim(pos, scans.run_end(pos + 4 + domain))
-    label = src[pos:end]
-    return _push_autolink(state, "http://" + label, label, 0, len(label))
+    return _domain_link(state, pos, pos + 4, "http://", 0)
 
 
 def protocol_rule(state: StateInline, silent: bool) -> bool:
@@ -334,13 +341,7 @@ def protocol_rule(state: StateInline, silent: bool) -> bool:
         return _push_autolink(state, url, url, len(proto), end - start)
     if not src.startswith("://", pos):
         return False
-    scans = _scans(state)
-    domain = scans.domain(pos + 3, allow_short=True)
-    if domain is None:
-        return False
-    end = scans.trim(start, scans.run_end(pos + 3 + domain))
-    url = src[start:end]
-    return _push_autolink(state, url, url, len(proto), end - start)
+    return _domain_link(state, start, pos + 3, "", len(proto))
 
 
 def _email_end(src: str, pos: int, limit: int, protocol: str | None) -> int | None:
