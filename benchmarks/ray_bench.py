@@ -56,12 +56,13 @@ def _status_mb(pid: int | str, field: str) -> float:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """user + system time of a process and of the children it has waited for."""
+    """user + system time of a process (not of its children: the actors, which are gone
+    by the time Ray stops, report their own)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return sum(int(x) for x in fields[11:13]) / os.sysconf("SC_CLK_TCK")
 
 
 def _descendants(root: int) -> list[int]:
@@ -145,8 +146,9 @@ def once(root: Path, executor: str, actors: int | None, threads: int | None) -> 
 
     def stop() -> None:
         if session.started and "ray_cpu_s" not in figures:
-            # Every process below this one before Ray stops them, with the children each
-            # has waited for, and the children this process has waited for.
+            # Ray's processes below this one before Ray stops them (gcs, raylet, agents,
+            # Ray Data's helper actors) and the children this process has waited for; the
+            # pool's actors are added from their own records below.
             waited = resource.getrusage(resource.RUSAGE_CHILDREN)
             below = sum(_cpu_seconds(p) for p in _descendants(os.getpid()))
             figures["ray_cpu_s"] = waited.ru_utime + waited.ru_stime + below
@@ -180,9 +182,11 @@ def once(root: Path, executor: str, actors: int | None, threads: int | None) -> 
     report = build.build(options, machine.executor_factory(options, None))
     figures["seconds"] = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF)  # the build; locally, the model too
-    figures["cpu_s"] = own.ru_utime + own.ru_stime + figures.get("ray_cpu_s", 0.0)
     for path in actor_dir.iterdir():
         figures["actors"][path.name] = json.loads(path.read_text())
+    actors_cpu = sum(actor["cpu_s"] for actor in figures["actors"].values())
+    figures["cpu_s"] = own.ru_utime + own.ru_stime + figures.get("ray_cpu_s", 0.0) + actors_cpu
+    figures["actors_cpu_s"] = actors_cpu
     shutil.rmtree(actor_dir, ignore_errors=True)
     state = options.out / ".translate-pipeline-state.json"
     figures.update(
@@ -255,7 +259,8 @@ def main(quick: bool) -> None:
                 + (
                     f"  ray.init {figures['ray_init_s']:4.1f} s, first wave after "
                     f"{figures['first_wave_s']:4.1f} s, shutdown {figures['shutdown_s']:3.1f} s, "
-                    f"actor peak RSS {', '.join(f'{r:.0f}' for r in sorted(actor_rss))} MiB"
+                    f"actor peak RSS {', '.join(f'{r:.0f}' for r in sorted(actor_rss))} MiB, "
+                    f"actors' CPU {figures['actors_cpu_s']:.1f} s"
                     if executor == "ray"
                     else ""
                 )

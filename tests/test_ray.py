@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -229,3 +230,25 @@ def test_ray_options_need_the_ray_executor(project: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--actors", "2"])
     assert result.exit_code == 1
     assert "--actors needs --executor ray" in result.stderr
+
+
+def test_a_pool_larger_than_the_machine_is_refused_before_it_can_stall(
+    project: Path, ray_instance: None
+) -> None:
+    result = CliRunner().invoke(
+        main, ["build", "--executor", "ray", "--actors", "3", "--threads", "1"]
+    )
+    assert result.exit_code == 1
+    assert "a pool of 3 actor(s) × 1 CPU(s) does not fit this machine (2 CPUs" in result.stderr
+    assert not (project / "site").exists()
+
+
+def test_an_address_where_no_cluster_answers_is_an_error_not_a_hang(project: Path) -> None:
+    with socket.socket() as unused:  # a port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = CliRunner().invoke(
+        main, ["build", "--executor", "ray", "--ray-address", f"127.0.0.1:{port}"]
+    )
+    assert result.exit_code == 1
+    assert f"cannot reach a Ray cluster at 127.0.0.1:{port}" in result.stderr
