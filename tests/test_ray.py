@@ -1,5 +1,6 @@
 """`build --executor ray` (issue 16) on a real local Ray instance with the hand-wired test
-models: the same bytes as a local build, also after an actor or the driver is killed.
+models: the same bytes as a local build, also after an actor or the driver is killed; a
+batch that fails every attempt is reported by `file:line` and the rest published.
 
 One Ray instance serves the in-process builds of this module (starting one costs 4-20 s);
 a build that finds Ray running uses it and leaves it running. The killed driver runs in a
@@ -168,6 +169,39 @@ def test_an_actor_killed_mid_wave_loses_and_repeats_nothing(
     assert snapshot(project) == expected
     units = report["translated_units"]
     assert units == local["translated_units"] and len(units) == len(set(units))
+
+
+class FailsOnPoison(ray_executor.Translator):
+    """The real actor, except that a batch with the word "Giftwort" raises every time."""
+
+    def __call__(self, batch: dict) -> dict:
+        if any("Giftwort" in str(sentence) for sentence in batch["sentence"]):
+            raise ValueError("a poisoned batch")
+        return super().__call__(batch)
+
+
+def test_a_batch_that_fails_every_attempt_is_reported_and_the_rest_published(
+    project: Path, ray_instance: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison = "---\ntitle: Gift\n---\n\nDer Kanzler sagte heute Giftwort.\n"
+    (project / "content/gift.md").write_text(poison, encoding="utf-8")
+    expected, _ = local_build(project)
+    assert any("/gift/" in name for name in expected)
+    with monkeypatch.context() as patch:
+        patch.setattr(ray_executor.RayPool, "translator", FailsOnPoison)
+        result = CliRunner().invoke(main, ["build", "--executor", "ray", "--json"])
+    assert result.exit_code == 3, result.stderr
+    errors = json.loads(result.stdout)["errors"]
+    assert "content/gift.md:5: paragraph 1: not translated: Ray failed" in "\n".join(errors)
+    assert all("the article is not published" in line for line in errors)
+    published = snapshot(project)
+    assert not any("/gift/" in name for name in published)
+    pages = {name: data for name, data in published.items() if name.count("/") == 3}
+    assert pages and all(expected[name] == data for name, data in pages.items())
+    memories = {name: data for name, data in published.items() if name.startswith("trans")}
+    assert memories and all(expected[name] == data for name, data in memories.items())
+    build("--executor", "ray")  # the failed waves only, with an actor that does not fail
+    assert snapshot(project) == expected
 
 
 def test_a_killed_driver_is_rerun_with_only_the_missing_waves(

@@ -53,6 +53,12 @@ class Backend(Protocol):
         ...
 
 
+class Failed(NamedTuple):
+    """A batch a `Pool` could not translate: its workers failed on it every attempt."""
+
+    reason: str
+
+
 @runtime_checkable
 class Pool(Backend, Protocol):
     """A backend that runs on a pool of workers elsewhere (`ray_executor`): it is handed
@@ -61,9 +67,10 @@ class Pool(Backend, Protocol):
 
     def translate_batches(
         self, batches: Sequence[Sequence[str]], progress: Progress | None = None
-    ) -> Iterator[list[Translation]]:
-        """One list of translations per batch, in the batches' order; `progress` gets
-        (sentences done, sentences in all batches)."""
+    ) -> Iterator[list[Translation] | Failed]:
+        """One list of translations per batch, in the batches' order, or `Failed` for a
+        batch that failed every attempt; `progress` gets (sentences done, sentences in
+        all batches)."""
         ...
 
     def close(self) -> None:

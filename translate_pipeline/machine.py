@@ -25,6 +25,7 @@ from typing import Any
 from translate_pipeline import fileio, models, translate
 from translate_pipeline.backend import (
     Backend,
+    Failed,
     Interrupted,
     Pool,
     Progress,
@@ -200,6 +201,9 @@ def translate_waves(
     for wave, translations in zip(
         waves, _stream(backend, [w.todo for w in waves], journal, progress)
     ):
+        if isinstance(translations, Failed):
+            report.untranslated.update(dict.fromkeys(wave.units, translations.reason))
+            continue
         wave.known.update(zip(wave.todo, translations))
         report.translated_units.extend(wave.units)
         report.sentences += wave.sentences
@@ -210,6 +214,9 @@ def translate_waves(
             waiting.append((wave, lost.sentences))
     pieces = [missing for _, missing in waiting]
     for (wave, missing), translations in zip(waiting, _stream(backend, pieces, journal, progress)):
+        if isinstance(translations, Failed):
+            report.untranslated.update(dict.fromkeys(wave.units, translations.reason))
+            continue
         wave.known.update(zip(missing, translations))
         _journal_wave(wave, journal, model)
 
@@ -275,9 +282,10 @@ def _stream(
     batches: Sequence[Sequence[str]],
     journal: Journal,
     progress: Progress | None,
-) -> Iterator[list[Translation]]:
-    """Each batch's translations, in order: a `Pool` gets them all at once; this process's
-    backend one batch after the other."""
+) -> Iterator[list[Translation] | Failed]:
+    """Each batch's translations, in order: a `Pool` gets them all at once (and may fail
+    a batch: its units are reported, the rest is published); this process's backend one
+    batch after the other (its errors stop the build)."""
     if isinstance(backend, Pool):
         yield from backend.translate_batches(batches, progress)
         return

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from translate_pipeline import machine, models
-from translate_pipeline.backend import Progress, Translation
+from translate_pipeline.backend import Failed, Progress, Translation
 from translate_pipeline.config import Options, Pair
 from translate_pipeline.engine import Engine, EngineSettings, pin_cpu_isa
 from translate_pipeline.report import EXIT_FAILED, EXIT_NO_MODEL, BuildError
@@ -46,6 +46,7 @@ CONNECT_TIMEOUT_S = 10.0  # reaching a cluster's address before ray.init (which 
 NO_PROGRESS_S = 600.0  # no batch finished for this long: the build stops with an error
 WAIT_FOR_ACTORS_S = 300  # the pool must be placed within this time
 RETRIES = 3  # an actor that dies is restarted, and its batch retried, this many times
+FAILED_BATCH = "Ray failed on its batch of sentences every attempt (its error is in Ray's log)"
 OBJECT_STORE_BYTES = 256 * 2**20  # a local instance's object store (Ray's minimum: 75 MiB)
 
 # Read by Ray when it is imported: set before the first `import ray` (`_import_ray`).
@@ -154,14 +155,17 @@ class RayPool:
     def translate(
         self, sentences: Sequence[str], progress: Progress | None = None
     ) -> list[Translation]:
-        return next(self.translate_batches([sentences], progress))
+        translations = next(self.translate_batches([sentences], progress))
+        if isinstance(translations, Failed):
+            raise BuildError(translations.reason, EXIT_FAILED)
+        return translations
 
     def close(self) -> None:
         _SESSION.stop()
 
     def translate_batches(
         self, batches: Sequence[Sequence[str]], progress: Progress | None = None
-    ) -> Iterator[list[Translation]]:
+    ) -> Iterator[list[Translation] | Failed]:
         total = sum(len(batch) for batch in batches)
         if not total:
             yield from ([] for _ in batches)
@@ -175,6 +179,13 @@ class RayPool:
         for batch in batches:
             ends.append(ends[-1] + len(batch))
         waiting = 0  # the first batch not handed back yet
+
+        def span(index: int) -> range:
+            return range(ends[index], ends[index + 1])
+
+        def complete(index: int) -> bool:
+            return all(key in received for key in span(index))
+
         # Ray prints what it hears of its workers (an actor died, a batch is retried) on
         # stdout, which `--json` keeps for one JSON object: on stderr while the pool runs.
         try:
@@ -187,11 +198,8 @@ class RayPool:
                             )
                     if progress:
                         progress(ends[waiting] + len(received), total)
-                    while waiting < len(batches) and all(
-                        key in received for key in range(ends[waiting], ends[waiting + 1])
-                    ):
-                        span = range(ends[waiting], ends[waiting + 1])
-                        yield [received.pop(key) for key in span]
+                    while waiting < len(batches) and complete(waiting):
+                        yield [received.pop(key) for key in span(waiting)]
                         waiting += 1
         except Exception as exc:
             raise BuildError(_explain(exc, actors, cpus, gpus), EXIT_FAILED) from None
@@ -201,11 +209,12 @@ class RayPool:
             # Dataset in this process could not place its pool.
             del dataset
             gc.collect()
-        if waiting < len(batches):
-            raise BuildError(
-                f"Ray returned {ends[waiting] + len(received)} of {total} translations",
-                EXIT_FAILED,
-            )
+        # Rows of a block that failed every attempt are missing (`max_errored_blocks`):
+        # its batches are reported, the others handed back.
+        for index in range(waiting, len(batches)):
+            rows = [received.pop(key, None) for key in span(index)]
+            done = [row for row in rows if row is not None]
+            yield done if len(done) == len(rows) else Failed(FAILED_BATCH)
 
     def _dataset(self, ray: Any, sentences: list[str], actors: int, cpus: int, gpus: float) -> Any:
         from ray.util.annotations import RayDeprecationWarning
@@ -217,7 +226,13 @@ class RayPool:
         context.execution_options.preserve_order = True
         context.execution_no_progress_timeout_s = NO_PROGRESS_S
         context.wait_for_min_actors_s = WAIT_FOR_ACTORS_S
+        # A block that fails every attempt is dropped rather than ending the Dataset: every
+        # row sent is accounted for in `translate_batches`, which reports its batches.
+        context.max_errored_blocks = -1
         logging.getLogger("ray.data").setLevel(logging.WARNING)
+        state = logging.getLogger("ray.data._internal.execution.streaming_executor_state")
+        if _one_line not in state.filters:
+            state.addFilter(_one_line)
         # Every actor uses the instruction set the driver's CPU models use: same bytes.
         isa = pin_cpu_isa() if not gpus else None
         rows = [{"key": key, "sentence": sentence} for key, sentence in enumerate(sentences)]
@@ -244,6 +259,20 @@ class RayPool:
                 max_restarts=RETRIES,
                 max_task_retries=RETRIES,
             )
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """Ray Data's log of a batch that failed, in one line (the build reports its units):
+    without the traceback, whose frames would keep the finished pool's actors, and their
+    CPUs, alive for as long as anything keeps the record (a test's log capture)."""
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        first = next((line for line in str(error).splitlines() if line.strip()), "")
+        record.msg = f"{record.getMessage()} ({type(error).__name__}: {first})"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True
 
 
 def pool_size(settings: Settings, resources: dict[str, float]) -> tuple[int, int, float]:
