@@ -189,7 +189,9 @@ def translate_waves(
     translations are back. Every wave's model input goes to the backend as one stream
     (`_stream`: wave by wave here, all at once on a `Pool`). A wave whose units need a
     second call (the pieces around a lost glossary target) has its sentences journalled,
-    and waits for the end of the stream: its pieces go in a second one. On Ctrl+C the
+    and waits for the end of the stream: its pieces go in a second one. A wave a `Pool`
+    failed is not journalled; its units are noted in `report.untranslated` (pass 2 reports
+    them by `file:line`, and the next build translates them again). On Ctrl+C the
     sentences the backend finished are journalled before it propagates, and a sentence
     journalled so by an earlier run is not translated again."""
     model = model_label(backend)
