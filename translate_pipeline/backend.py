@@ -8,8 +8,8 @@ test double is another module implementing the same protocol, not edits across t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple, Protocol, runtime_checkable
 
 Progress = Callable[[int, int], None]
 """Progress callback: (done, total). Used for sentences and for download bytes alike."""
@@ -50,6 +50,31 @@ class Backend(Protocol):
     ) -> list[Translation]:
         """One translation per sentence, in order; empty sentences stay empty. On Ctrl+C
         it should stop soon and raise `Interrupted` with what it finished."""
+        ...
+
+
+class Failed(NamedTuple):
+    """A batch a `Pool` could not translate: its workers failed on it every attempt."""
+
+    reason: str
+
+
+@runtime_checkable
+class Pool(Backend, Protocol):
+    """A backend that runs on a pool of workers elsewhere (`ray_executor`): it is handed
+    every wave of a model at once, so its workers start and load the model once per build,
+    and gives back each wave's translations in order, as soon as that wave is complete."""
+
+    def translate_batches(
+        self, batches: Sequence[Sequence[str]], progress: Progress | None = None
+    ) -> Iterator[list[Translation] | Failed]:
+        """One list of translations per batch, in the batches' order, or `Failed` for a
+        batch that failed every attempt; `progress` gets (sentences done, sentences in
+        all batches)."""
+        ...
+
+    def close(self) -> None:
+        """Stops the workers (called when the build ends)."""
         ...
 
 

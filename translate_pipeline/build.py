@@ -47,6 +47,7 @@ from translate_pipeline.machine import (
     Journal,
     ModelLoader,
     engine_factory,
+    executor_factory,
     journal_key,
     translate_waves,
 )
@@ -101,8 +102,9 @@ def build(
     """Build the site; raises BuildError when nothing could be published: exit 1 for an
     output folder that is not ours (refused before anything is written), exit 4 for a file
     system that fails (the site and the memory are then as they were). `backends` opens
-    the backend of a model's pair (default: the installed Argos packages)."""
-    backends = backends or engine_factory(options, None)
+    the backend of a model's pair (default: the installed Argos packages, run by
+    `options.executor`)."""
+    backends = backends or executor_factory(options, None)
     try:
         target = publish.resolve_target(options)
         with ExitStack() as stack:
@@ -246,6 +248,8 @@ def _build(
                 english: dict[str, str] | None = _english(
                     main, article, article_memories[main.pair]
                 )
+                if english is None:
+                    continue  # English the model failed on: reported in pass 2
                 for t in pivots:
                     _collect(t, article, article_memories[t.pair], english, options.frozen)
         _translate([*direct, *pivots] if options.frozen else pivots, options, report, progress)
@@ -290,6 +294,8 @@ def _build(
                 plans = t.analyser.plan(
                     article, article_memories[t.pair], gloss, english if t.via else None
                 )
+                if _untranslated(source, plans, t, report, len(targets) > 1):
+                    break  # not published (earlier targets' memories keep their entries)
                 entries = [_settle(p, t.journal, bounds if t is main else None) for p in plans]
                 if t is main and pivots:
                     english = {p.unit.text: e.display for p, e in zip(plans, entries)}
@@ -315,6 +321,8 @@ def _build(
                 report.review.extend(
                     plan.problems(source.path, plans, entries, missing, label=label)
                 )
+            if len(settled) < len(targets):
+                continue
             report.flagged += flagged
             resolve, resolved = _recording(links.resolver(source.path, options.content))
             page, removed = assemble.article_page(
@@ -416,10 +424,30 @@ def _translate(
         translate_waves(list(t.pending.values()), backend, t.journal, report, progress)
 
 
-def _english(main: Target, article: Article, mem: Memory) -> dict[str, str]:
-    """Each unit's English as pass 2 will settle it: what a pivot translates."""
+def _english(main: Target, article: Article, mem: Memory) -> dict[str, str] | None:
+    """Each unit's English as pass 2 will settle it: what a pivot translates; None when
+    the model failed on some of it."""
     plans = main.analyser.plan(article, mem, main.article_glossary(article))
+    if any(p.needs_machine and main.journal.get(p.input, p.signature) is None for p in plans):
+        return None
     return {p.unit.text: _settle(p, main.journal, None).display for p in plans}
+
+
+def _untranslated(
+    source: Source, plans: list[plan.Planned], t: Target, report: Report, label: bool
+) -> bool:
+    """Whether the model failed on units of the article (a `backend.Failed` batch, or
+    English it failed on for a target reached through it): each is reported with its
+    `file:line`, and the article is not published."""
+    lost = [p for p in plans if p.needs_machine and t.journal.get(p.input, p.signature) is None]
+    for p in lost:
+        reason = report.untranslated.get(p.input, "no machine translation")
+        report.errors.append(
+            f"{source.path}:{p.unit.line}: {p.unit.where}"
+            f"{f' ({t.pair.target})' if label else ''}: not translated: {reason}; "
+            "the article is not published"
+        )
+    return bool(lost)
 
 
 def _settle(p: plan.Planned, journal: Journal, bounds: quality.Thresholds | None) -> Entry:

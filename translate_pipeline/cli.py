@@ -4,7 +4,8 @@ Exit codes (also in the README):
   0  everything was built / checked clean
   1  failed, nothing published (or `check` found problems); also an --out that is not
      the build's to replace (someone else's files, the content or the project folder)
-  2  the translation model is not installed and could not be installed
+  2  the translation model is not installed and could not be installed (or, with
+     `--executor ray`, Ray is not: `uv sync --extra ray`)
   3  partial: some input was skipped (each named on stderr); the rest was published
   4  environment: a file or folder could not be read or written (disk full, permission
      denied, read-only or immutable, a lock that cannot be created); nothing published,
@@ -31,7 +32,7 @@ from translate_pipeline.backend import Progress
 from translate_pipeline.build import build as run_build
 from translate_pipeline.build import check as run_check
 from translate_pipeline.config import ConfigError, Options, Pair, language_name, project_targets
-from translate_pipeline.machine import engine_factory
+from translate_pipeline.machine import engine_factory, executor_factory
 from translate_pipeline.report import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -137,10 +138,41 @@ _engine = _shared(
         "--threads",
         type=int,
         default=None,
-        help="CPU threads for translation (default: all cores).",
+        help="CPU threads for translation (default: all cores; with --executor ray: "
+        "CPUs per actor, default up to 4).",
     ),
     click.option(
         "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+    ),
+)
+_executor = _shared(
+    click.option(
+        "--executor",
+        type=click.Choice(["local", "ray"]),
+        default="local",
+        show_default=True,
+        help="Where translation runs: in this process, or on a pool of Ray actors "
+        "(the optional extra translate-pipeline[ray]).",
+    ),
+    click.option(
+        "--ray-address",
+        metavar="auto|HOST:PORT",
+        default=None,
+        help="With --executor ray: join this running cluster (default: start a Ray "
+        "instance of the build's own).",
+    ),
+    click.option(
+        "--actors",
+        type=click.IntRange(min=1),
+        default=None,
+        help="With --executor ray: actors in the pool, each loading the model once "
+        "(default: as many as the cluster's CPUs, or GPUs, hold).",
+    ),
+    click.option(
+        "--gpus-per-actor",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="With --executor ray: GPUs per actor (actors then translate on CUDA).",
     ),
 )
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
@@ -174,7 +206,7 @@ def main() -> None:
 
 
 @main.command()
-@_shared(_content, _out, _translations, _glossaries, _base_url, _to, _engine, _json)
+@_shared(_content, _out, _translations, _glossaries, _base_url, _to, _engine, _executor, _json)
 @click.option(
     "--frozen", is_flag=True, help="Publish from the translation memory only; never load a model."
 )
@@ -190,7 +222,8 @@ def build(as_json: bool, quiet: bool, **values: Any) -> None:
     progress = _Progress(enabled=not quiet and not as_json and sys.stderr.isatty())
     started = time.monotonic()
     try:
-        report = run_build(options, engine_factory(options, _download_progress(quiet)), progress)
+        backends = executor_factory(options, _download_progress(quiet))
+        report = run_build(options, backends, progress)
     except BuildError as exc:
         progress.close()
         _fail(str(exc), exc.code, as_json)

@@ -78,10 +78,18 @@ class Options:
     pair: Pair = field(default_factory=Pair)  # the first target's pair
     review: bool = False  # build: also write the review page; check: list the review queue
     targets: tuple[str, ...] = ()  # every target language, the first one first
+    # Where `build` translates: "local" (this process) or "ray" (a pool of Ray actors:
+    # `ray_address` None for a Ray instance of the build's own, "auto" or HOST:PORT to
+    # join a cluster; `actors` and `gpus_per_actor` size the pool, `threads` is per actor).
+    executor: str = "local"
+    ray_address: str | None = None
+    actors: int | None = None
+    gpus_per_actor: float | None = None
 
     def __post_init__(self) -> None:
         if self.base_url is not None:
             object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        check_executor(self)
         targets = check_targets(self.targets or (self.pair.target,), self.pair.source)
         object.__setattr__(self, "targets", targets)
         object.__setattr__(self, "pair", Pair(self.pair.source, targets[0]))
@@ -109,6 +117,26 @@ class Options:
     def for_pair(self, pair: Pair) -> Options:
         """These options for one pair: its memory folder, its target first."""
         return replace(self, pair=pair, translations=self.memory_dir_for(pair), targets=())
+
+
+def check_executor(options: Options) -> None:
+    """ConfigError for Ray options without `--executor ray`, or values that cannot work."""
+    if options.executor not in ("local", "ray"):
+        raise ConfigError(f"--executor must be local or ray, got {options.executor!r}")
+    ray_only = {
+        "--ray-address": options.ray_address,
+        "--actors": options.actors,
+        "--gpus-per-actor": options.gpus_per_actor,
+    }
+    for name, value in ray_only.items():
+        if value is not None and options.executor != "ray":
+            raise ConfigError(f"{name} needs --executor ray")
+    if options.actors is not None and options.actors < 1:
+        raise ConfigError(f"--actors must be at least 1, got {options.actors}")
+    if options.gpus_per_actor is not None and options.gpus_per_actor <= 0:
+        raise ConfigError(f"--gpus-per-actor must be more than 0, got {options.gpus_per_actor}")
+    if options.executor == "ray" and options.device == "cuda" and not options.gpus_per_actor:
+        raise ConfigError("with --executor ray, actors get GPUs from --gpus-per-actor")
 
 
 def check_targets(targets: Iterable[str], source: str) -> tuple[str, ...]:

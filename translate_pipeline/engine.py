@@ -12,10 +12,12 @@ beam search computes it anyway.
 from __future__ import annotations
 
 import os
+import platform
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ctranslate2
@@ -58,6 +60,28 @@ def choose_device(requested: str = "auto") -> tuple[str, str]:
     return device, compute_type
 
 
+def pin_cpu_isa() -> str | None:
+    """The CPU instruction set CTranslate2 is told to use (`CT2_FORCE_CPU_ISA`), so every
+    machine of a build computes alike: kernels for another ISA round differently (1e-5 in
+    scores, now and then another beam result with a real model). The variable if set;
+    otherwise AVX2 wherever the CPU has it (what CTranslate2 4.x picks by itself on
+    x86-64), set for this process before its first CPU model is created; else None."""
+    isa = os.environ.get("CT2_FORCE_CPU_ISA")
+    if isa:
+        return isa
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return None
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return None
+    flags = next((line for line in cpuinfo.splitlines() if line.startswith("flags")), "")
+    if "avx2" not in flags.split():
+        return None
+    os.environ["CT2_FORCE_CPU_ISA"] = "AVX2"
+    return "AVX2"
+
+
 def choose_threads(threads: int | None = None) -> tuple[int, int]:
     """(inter_threads, intra_threads): one batch per core beats splitting one batch
     across cores on small machines; large machines get a few cores per batch."""
@@ -74,6 +98,8 @@ class Engine:
         self.package = package
         self.settings = settings or EngineSettings()
         self.device, self.compute_type = choose_device(self.settings.device)
+        if self.device == "cpu":
+            pin_cpu_isa()
         inter, intra = choose_threads(self.settings.threads)
         self.inter_threads = inter
         try:

@@ -40,6 +40,7 @@ class Report:
     files_written: int = 0
     model: str = ""
     translated_units: list[str] = field(default_factory=list)
+    untranslated: dict[str, str] = field(default_factory=dict)  # unit -> why the model failed
 
     @property
     def exit_code(self) -> int:

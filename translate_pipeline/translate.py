@@ -82,6 +82,21 @@ def prepare(unit: str, glossary: Glossary) -> _Prepared:
     return _Prepared(protected, matches, text, split_sentences(text), titles)
 
 
+def model_input(units: Sequence[str], glossary: Glossary | Sequence[Glossary]) -> list[str]:
+    """What `translate_units` sends the model first for these units, in order: an executor
+    that runs many waves at once (`machine.translate_waves`) translates these ahead."""
+    return _model_input(_prepare_all(units, glossary))
+
+
+def _prepare_all(units: Sequence[str], glossary: Glossary | Sequence[Glossary]) -> list[_Prepared]:
+    glossaries = [glossary] * len(units) if isinstance(glossary, Glossary) else glossary
+    return [prepare(unit, g) for unit, g in zip(units, glossaries)]
+
+
+def _model_input(prepared: Sequence[_Prepared]) -> list[str]:
+    return [s for p in prepared for s in [*p.sentences, *p.titles]]
+
+
 def _inject(text: str, matches: Sequence[Match]) -> str:
     out: list[str] = []
     last = 0
@@ -98,10 +113,8 @@ def translate_units(
     """English for every unit; all sentences go to `translate` in one call, and the
     recovery pass (if any) in a second one. `glossary` may be one per unit, as
     articles can override the global glossary."""
-    glossaries = [glossary] * len(units) if isinstance(glossary, Glossary) else glossary
-    prepared = [prepare(unit, g) for unit, g in zip(units, glossaries)]
-    flat = [s for p in prepared for s in [*p.sentences, *p.titles]]
-    english = iter(translate(flat))
+    prepared = _prepare_all(units, glossary)
+    english = iter(translate(_model_input(prepared)))
     per_unit: list[list[str]] = []
     scores: list[list[float | None]] = []
     titles: list[list[str]] = []
