@@ -91,6 +91,7 @@ Signals (``Signal.name``) and their rules, severity 3 = high, 1 = low:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -741,6 +742,7 @@ _INNER_CAPITAL = re.compile(r"[^\W\d_]*[a-zäöüß][A-ZÄÖÜ]\w*|[a-z]+[A-Z]\w
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'“”‘’»«)\]]*\s*$")
 
 
+@functools.lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
     """Case- and accent-insensitive form: "Ōsaka" → "osaka"."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -748,6 +750,11 @@ def _fold(text: str) -> str:
 
 
 _DE_FUNCTION_FOLDED = frozenset(_fold(w) for w in _DE_FUNCTION)
+
+
+def cache_clear() -> None:
+    """Forget the memoized folds (benchmarks time cold runs)."""
+    _fold.cache_clear()
 
 
 def _is_function(word: str) -> bool:
@@ -884,12 +891,17 @@ def _english_has_name(name: str, english: str, folded: str, caps: list[str], cut
             return True
     if name.isupper():
         return False
-    target = _fold(variants[-1])
-    candidates = caps + [a + b for a, b in zip(caps, caps[1:])]
-    return any(
-        SequenceMatcher(None, target, _fold(c)).ratio() >= cut
-        or SequenceMatcher(None, _fold(name), _fold(c)).ratio() >= cut
-        for c in candidates[:60]
+    target, plain = _fold(variants[-1]), _fold(name)
+    return any(_similar(target, c, cut) or _similar(plain, c, cut) for c in caps)
+
+
+def _similar(a: str, b: str, cut: float) -> bool:
+    """`SequenceMatcher.ratio() >= cut`, its cheap upper bounds asked first."""
+    matcher = SequenceMatcher(None, a, b)
+    return (
+        matcher.real_quick_ratio() >= cut
+        and matcher.quick_ratio() >= cut
+        and (matcher.ratio() >= cut)
     )
 
 
@@ -899,6 +911,8 @@ def _missing_names(
     folded = _fold(english)
     caps = [w for w in re.findall(r"[^\W\d_][\w'’]*", english) if w[:1].isupper()]
     caps = [re.sub(r"['’]s?$", "", w) for w in caps]
+    # Each capitalised word and each run of two, folded once for every name compared.
+    caps = [_fold(c) for c in (caps + [a + b for a, b in zip(caps, caps[1:])])[:60]]
     missing: list[tuple[str, int]] = []
     seen: set[str] = set()
     covered: set[int] = set()
@@ -1067,7 +1081,7 @@ _EN_SENTENCE = re.compile(r"[.!?…]+[\"'“”‘’»«)\]]*(?=\s+[\"'“‘(\
 
 
 def _letters(text: str) -> int:
-    return sum(ch.isalpha() for ch in text)
+    return sum(map(str.isalpha, text))
 
 
 def _trigram_dice(a: str, b: str) -> float:
@@ -1185,7 +1199,7 @@ class Features:
 
 
 def _chars(text: str) -> int:
-    return sum(not ch.isspace() for ch in text)
+    return len(text) - sum(map(str.isspace, text))
 
 
 def length_ratio(german: str, english: str, config: ReviewConfig = DEFAULT_CONFIG) -> float | None:
