@@ -1422,33 +1422,23 @@ def signals(unit: Features, limits: Thresholds, extra_problems: Iterable[str] = 
             )
         )
     # length and truncation
-    if unit.log_ratio is not None:
+    ratio = unit.log_ratio
+    if ratio is not None and (ratio < limits.length_low or ratio > limits.length_high):
         bounds = f"{_ratio_text(limits.length_low)}–{_ratio_text(limits.length_high)}"
-        if unit.log_ratio < limits.length_low:
-            out.append(
-                Signal(
-                    "length",
-                    MEDIUM,
-                    f"English is {_ratio_text(unit.log_ratio)} the German's length "
-                    f"(usual: {bounds})",
-                )
+        out.append(
+            Signal(
+                "length",
+                MEDIUM,
+                f"English is {_ratio_text(ratio)} the German's length (usual: {bounds})",
             )
-            if unit.sentences_en < unit.sentences_de:
-                out.append(
-                    Signal(
-                        "truncation",
-                        MEDIUM,
-                        f"English has {unit.sentences_en} sentence(s), German "
-                        f"{unit.sentences_de}, and is short",
-                    )
-                )
-        elif unit.log_ratio > limits.length_high:
+        )
+        if ratio < limits.length_low and unit.sentences_en < unit.sentences_de:
             out.append(
                 Signal(
-                    "length",
+                    "truncation",
                     MEDIUM,
-                    f"English is {_ratio_text(unit.log_ratio)} the German's length "
-                    f"(usual: {bounds})",
+                    f"English has {unit.sentences_en} sentence(s), German "
+                    f"{unit.sentences_de}, and is short",
                 )
             )
     for reason, severity, span in unit.truncation:
