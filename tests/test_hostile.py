@@ -385,19 +385,23 @@ def test_out_that_holds_the_project_or_is_a_file_is_refused(
     assert snapshot(project.root.parent) == before
 
 
+def add_and_remove(project: Project) -> list[Run]:
+    """Three builds: the good articles, one added, one removed."""
+    project.write_good()
+    first = build()
+    project.write("neu.md", NEW)
+    second = build()
+    (project.content / "gut-zwei.md").unlink()
+    return [first, second, build()]
+
+
 def test_symlinked_output_is_published_where_it_points_and_stays_a_link(
     project: Project,
 ) -> None:
     web = project.root.parent / "webroot"
     web.mkdir()
     project.site.symlink_to(Path("..") / "webroot")
-    project.write_good()
-
-    first = build()
-    project.write("neu.md", NEW)
-    second = build()
-    (project.content / "gut-zwei.md").unlink()
-    third = build()
+    first, second, third = add_and_remove(project)
 
     assert [r.exit_code for r in (first, second, third)] == [report.EXIT_OK] * 3
     assert [r.errors for r in (first, second, third)] == [[], [], []]
@@ -412,12 +416,7 @@ def test_symlinked_output_is_published_where_it_points_and_stays_a_link(
 
 def test_mount_point_output_is_published_in_place(project: Project) -> None:
     with tmpfs(project.site, "8m"):
-        project.write_good()
-        first = build()
-        project.write("neu.md", NEW)
-        second = build()
-        (project.content / "gut-zwei.md").unlink()
-        third = build()
+        first, second, third = add_and_remove(project)
 
         assert [r.exit_code for r in (first, second, third)] == [report.EXIT_OK] * 3
         assert project.published() == {"gut-eins", "neu"}
