@@ -1,7 +1,7 @@
 """`build --executor ray` against a local build (issue 16): one run, each build in a fresh
 process, every figure printed, targets beside the figures that have one.
 
-    uv run python benchmarks/ray_bench.py [--quick]
+    uv run python benchmarks/ray_bench.py [--quick] [--timed-only | --memory-only]
 
 1. 100 articles (the articles and the base-sized test model of `run.py`): a local build,
    then Ray on a local instance with 2 actors × 1 thread and with 1 actor × 2 threads.
@@ -91,7 +91,7 @@ def _deep_size(value: object, seen: set[int]) -> int:
     size = sys.getsizeof(value)
     if isinstance(value, dict):
         size += sum(_deep_size(k, seen) + _deep_size(v, seen) for k, v in value.items())
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, list | tuple | set):
         size += sum(_deep_size(item, seen) for item in value)
     return size
 
@@ -150,7 +150,12 @@ def once(root: Path, executor: str, actors: int | None, threads: int | None) -> 
             # Ray Data's helper actors) and the children this process has waited for; the
             # pool's actors are added from their own records below.
             waited = resource.getrusage(resource.RUSAGE_CHILDREN)
-            below = sum(_cpu_seconds(p) for p in _descendants(os.getpid()))
+            # An actor still alive here is counted once, from its own record.
+            below = sum(
+                _cpu_seconds(p)
+                for p in _descendants(os.getpid())
+                if not (actor_dir / str(p)).exists()
+            )
             figures["ray_cpu_s"] = waited.ru_utime + waited.ru_stime + below
             clock = time.perf_counter()
             real_stop()
@@ -165,15 +170,12 @@ def once(root: Path, executor: str, actors: int | None, threads: int | None) -> 
     real_translate = build._translate
 
     def measured_translate(targets: list[build.Target], *args: Any) -> None:
-        """What the driver keeps per unit for the whole build: pending units (without the
-        glossaries, shared by all) and, once translated, the journal's entries."""
-        seen = {id(t.glossary) for t in targets}
+        """What the driver keeps per unit for the whole build: the digests of the pending
+        units (they are spooled to disk) and, once translated, the journal's index."""
         pending = sum(len(t.pending) for t in targets)
-        figures["pending_bytes"] = sum(
-            _deep_size({k: v[0] for k, v in t.pending.items()}, seen) for t in targets
-        )
+        figures["pending_bytes"] = sum(_deep_size(t.pending._seen, set()) for t in targets)
         real_translate(targets, *args)
-        figures["journal_bytes"] = sum(_deep_size(t.journal.entries, set()) for t in targets)
+        figures["journal_bytes"] = sum(_deep_size(t.journal._offsets, set()) for t in targets)
         figures["pending_units"] = pending
 
     build._translate = measured_translate  # type: ignore[assignment]
@@ -229,7 +231,7 @@ def state_memory_per_article(state_file: Path) -> float:
     return size / max(1, len(state.get("articles", {})))
 
 
-def main(quick: bool) -> None:
+def main(quick: bool, parts: set[str]) -> None:
     import run  # benchmarks/run.py: the same articles, models and corpus
     import testmodel
 
@@ -243,12 +245,14 @@ def main(quick: bool) -> None:
         run.install(tiny_file, root / "packages-tiny")
         print(f"models: {base_file.name} (base), {tiny_file.name} (tiny); {os.cpu_count()} CPUs")
 
-        print(f"\n1. {timed_articles} articles, base model, each build in a fresh process")
-        folder = root / "timed"
-        run.write_articles(folder / "content", timed_articles, corpus)
-        shutil.copytree(run.GLOSSARIES, folder / "glossaries")
         results: dict[str, dict[str, Any]] = {}
-        for name, (executor, actors, threads) in CONFIGS.items():
+        memory: dict[int, dict[str, Any]] = {}
+        if "timed" in parts:
+            print(f"\n1. {timed_articles} articles, base model, each build in a fresh process")
+            folder = root / "timed"
+            run.write_articles(folder / "content", timed_articles, corpus)
+            shutil.copytree(run.GLOSSARIES, folder / "glossaries")
+        for name, (executor, actors, threads) in CONFIGS.items() if "timed" in parts else ():
             load = os.getloadavg()[0]
             figures = build_in_subprocess(folder, root / "packages-base", executor, actors, threads)
             figures["load"] = load
@@ -267,9 +271,9 @@ def main(quick: bool) -> None:
                 + f"  ({figures['sentences']} sentences; load average {load:.1f})"
             )
 
-        print(f"\n2. Driver memory, tiny model, Ray 1 actor × 2 threads: {small} and {large}")
-        memory: dict[int, dict[str, Any]] = {}
-        for count in (small, large):
+        if "memory" in parts:
+            print(f"\n2. Driver memory, tiny model, Ray 1 actor × 2 threads: {small} and {large}")
+        for count in (small, large) if "memory" in parts else ():
             folder = root / f"memory-{count}"
             run.write_articles(folder / "content", count, corpus)
             shutil.copytree(run.GLOSSARIES, folder / "glossaries")
@@ -288,24 +292,25 @@ def main(quick: bool) -> None:
                 f"{figures['state_memory_per_article']:.0f} B/article loaded"
             )
 
-    local = results["local"]
     print(f"\nResults{'measured':>52}  target")
-    for name in list(CONFIGS)[1:]:
+    for name in list(CONFIGS)[1:] if results else ():
+        local = results["local"]
         ratio = results[name]["cpu_s"] / local["cpu_s"]
         run.row(f"{name}: CPU-s / local", f"{ratio:.2f}", f"<= {CPU_TARGET}", ratio <= CPU_TARGET)
         run.row("  Ray's extra CPU-seconds", f"{results[name]['cpu_s'] - local['cpu_s']:.1f}")
         run.row("  wall time / local", f"{results[name]['seconds'] / local['seconds']:.2f}")
         rate = results[name]["sentences"] / results[name]["seconds"]
         run.row("  sentences/s, whole build", f"{rate:.1f}")
-    rss_ratio = memory[large]["peak_rss_mb"] / memory[small]["peak_rss_mb"]
-    run.row(
-        f"driver peak RSS {large} / {small} articles",
-        f"{rss_ratio:.2f}",
-        f"<= {RSS_TARGET}",
-        rss_ratio <= RSS_TARGET,
-    )
-    growth = (memory[large]["peak_rss_mb"] - memory[small]["peak_rss_mb"]) / (large - small)
-    run.row("  driver RSS growth per article, KiB", f"{growth * 1024:.1f}")
+    if memory:
+        rss_ratio = memory[large]["peak_rss_mb"] / memory[small]["peak_rss_mb"]
+        run.row(
+            f"driver peak RSS {large} / {small} articles",
+            f"{rss_ratio:.2f}",
+            f"<= {RSS_TARGET}",
+            rss_ratio <= RSS_TARGET,
+        )
+        growth = (memory[large]["peak_rss_mb"] - memory[small]["peak_rss_mb"]) / (large - small)
+        run.row("  driver RSS growth per article, KiB", f"{growth * 1024:.1f}")
     print("\nJSON: " + json.dumps({"timed": results, "memory": memory}))
 
 
@@ -314,4 +319,6 @@ if __name__ == "__main__":
         path, executor, actors, threads = sys.argv[2:6]
         once(Path(path), executor, int(actors) or None, int(threads) or None)
     else:
-        main("--quick" in sys.argv)
+        only = {"--timed-only": {"timed"}, "--memory-only": {"memory"}}
+        chosen = [only[flag] for flag in sys.argv[1:] if flag in only]
+        main("--quick" in sys.argv, chosen[0] if chosen else {"timed", "memory"})

@@ -245,6 +245,36 @@ def test_bad_article_is_reported_on_one_line_and_the_others_are_published(
     assert not (project.translations / Path(name).with_suffix(".po")).exists()
 
 
+def test_an_article_changed_while_the_build_runs_is_reported_and_the_others_are_published(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build does not keep the articles' bytes between its passes: it reads them
+    again, and one that changed after pass 1 (an editor saving mid-build) would be
+    settled against translations planned for other text."""
+    from translate_pipeline import build as build_module
+
+    write_good(project)
+    changed = project.write("spaet.md", "---\ntitle: Spät\n---\n\nDer Kanzler sagte heute.\n")
+    translate = build_module._translate
+
+    def edit_then_translate(*args: object) -> None:
+        changed.write_text("---\ntitle: Spät\n---\n\nDer Kanzler sagte gestern.\n", "utf-8")
+        translate(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "_translate", edit_then_translate)
+    built = build()
+
+    assert built.exit_code == report.EXIT_PARTIAL
+    assert built.errors == [
+        "error: content/spaet.md: changed while the build ran; not built (build again to "
+        "publish it)"
+    ]
+    assert project.published() == {"gut-eins", "gut-zwei"}
+    monkeypatch.setattr(build_module, "_translate", translate)
+    assert build().exit_code == 0
+    assert project.published() == {"gut-eins", "gut-zwei", "spaet"}
+
+
 @pytest.mark.parametrize(
     ("written", "shown"),
     [
@@ -735,8 +765,22 @@ def test_journal_keeps_records_with_unicode_line_separators(tmp_path: Path) -> N
     with open(path, "a", encoding="utf-8") as handle:
         handle.write('{"source": "cut sho')  # a record the kill cut short
 
-    reloaded = machine.Journal(path).entries
-    assert sorted(reloaded) == sorted(machine.journal_key(s, ()) for s in sources)
+    reloaded = machine.Journal(path)
+    assert sorted(r["source"] for r in reloaded.records()) == sorted(sources)
+    assert all(reloaded.get(s, ())["target"] == s for s in sources)  # type: ignore[index]
+
+
+def test_a_journal_cut_short_takes_new_records_on_a_line_of_their_own(tmp_path: Path) -> None:
+    """A kill mid-record leaves a line without its newline; appending the next run's
+    first record to it lost that record for the run after."""
+    path = tmp_path / ".journal.jsonl"
+    path.write_text('{"source": "Der Krieg", "glossary": [], "target": "The w', "utf-8")
+    journal = machine.Journal(path)
+    assert not journal.has("Der Krieg", ())
+    record = {"source": "Der Krieg", "glossary": [], "target": "The war", "model": "m"}
+    journal.add([{**record, "problems": []}])
+    assert journal.get("Der Krieg", ())["target"] == "The war"  # type: ignore[index]
+    assert machine.Journal(path).get("Der Krieg", ())["target"] == "The war"  # type: ignore[index]
 
 
 # Runs the CLI's `main` as the console script does, with smaller translation waves so a

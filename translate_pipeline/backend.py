@@ -8,7 +8,7 @@ test double is another module implementing the same protocol, not edits across t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
 Progress = Callable[[int, int], None]
@@ -66,11 +66,12 @@ class Pool(Backend, Protocol):
     and gives back each wave's translations in order, as soon as that wave is complete."""
 
     def translate_batches(
-        self, batches: Sequence[Sequence[str]], progress: Progress | None = None
+        self, batches: Iterable[Sequence[str]], progress: Progress | None = None
     ) -> Iterator[list[Translation] | Failed]:
         """One list of translations per batch, in the batches' order, or `Failed` for a
         batch that failed every attempt; `progress` gets (sentences done, sentences in
-        all batches)."""
+        all batches). `batches` is read to its end before the first result: a pool keeps
+        them on disk, not in memory."""
         ...
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ the last build is not even parsed.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -46,9 +47,9 @@ from translate_pipeline.machine import (
     Backends,
     Journal,
     ModelLoader,
+    Pending,
     engine_factory,
     executor_factory,
-    journal_key,
     translate_waves,
 )
 from translate_pipeline.markup.generators import REF_SCHEME
@@ -72,7 +73,7 @@ class Target:
     via: str = ""
     publish: bool = True  # False: English kept only as the step of a pivot
     others: tuple[str, ...] = ()  # the build's other languages, as glossary columns
-    pending: dict[str, tuple[str, Glossary]] = field(default_factory=dict)
+    pending: Pending = field(default_factory=Pending)
 
     @property
     def model_pair(self) -> Pair:
@@ -197,10 +198,13 @@ def _build(
     code_ok = state.get("code") == publish.fingerprint(code)
     cached = state.get("articles", {})
 
+    shared = [hashlib.sha256(part).digest() for part in (glossary_bytes, code)]
+
     def fingerprint(source: Source, memory_bytes: bytes | None = None) -> str:
         if memory_bytes is None:
             memory_bytes = source.memory_bytes()
-        return publish.fingerprint(source.data, memory_bytes, glossary_bytes, code)
+        memory_digest = hashlib.sha256(memory_bytes).digest()
+        return publish.fingerprint_digests(source.digest, memory_digest, *shared)
 
     unchanged = {
         source.path
@@ -242,7 +246,7 @@ def _build(
         for source in found:
             if source.path in unchanged:
                 continue
-            loaded = _load_for_publishing(source, options, main, languages)
+            loaded = _load_for_publishing(source, options, main, languages, report)
             if loaded is not None:
                 article, article_memories = loaded
                 english: dict[str, str] | None = _english(
@@ -253,7 +257,7 @@ def _build(
                 for t in pivots:
                     _collect(t, article, article_memories[t.pair], english, options.frozen)
         _translate([*direct, *pivots] if options.frozen else pivots, options, report, progress)
-    bounds = review.limits(main.journal.entries.values(), main.pair)
+    bounds = review.limits(main.journal.records(), main.pair)
 
     # Pass 2: settle memories, render pages. Both are staged and published together.
     output = publish.Output(output_target)
@@ -279,7 +283,7 @@ def _build(
                 report.articles += 1
                 report.reused_articles += 1
                 continue
-            loaded = _load_for_publishing(source, options, main, languages)
+            loaded = _load_for_publishing(source, options, main, languages, report)
             if loaded is None:
                 continue
             article, article_memories = loaded
@@ -397,9 +401,8 @@ def _collect(
     """Add the article's units that need the machine to the target's pending work."""
     gloss = t.article_glossary(article)
     for planned in t.analyser.plan(article, mem, gloss, english):
-        key = journal_key(planned.input, planned.signature)
-        if planned.needs_machine and key not in t.journal.entries:
-            t.pending[key] = (planned.input, gloss)
+        if planned.needs_machine and not t.journal.has(planned.input, planned.signature):
+            t.pending.add(planned.input, planned.signature, gloss)
             if not frozen:
                 t.model.start()
 
@@ -421,7 +424,8 @@ def _translate(
         backend = t.model.result()
         label = model_label(backend)
         report.model = f"{report.model}, {label}" if report.model else label
-        translate_waves(list(t.pending.values()), backend, t.journal, report, progress)
+        translate_waves(t.pending, backend, t.journal, report, progress)
+        t.pending.close()
 
 
 def _english(main: Target, article: Article, mem: Memory) -> dict[str, str] | None:
@@ -543,12 +547,15 @@ def _links_current(
 
 
 def _load_for_publishing(
-    source: Source, options: Options, main: Target, languages: dict[Path, str]
+    source: Source, options: Options, main: Target, languages: dict[Path, str], report: Report
 ) -> tuple[Article, dict[Pair, Memory]] | None:
     """A later pass's reading of an article; its problems were reported in pass 1 (or, for
-    an article pass 1 found unchanged, when it was built last)."""
-    loaded = sources.load(source, Report())
+    an article pass 1 found unchanged, when it was built last), except a file changed
+    since then."""
+    seen = Report()
+    loaded = sources.load(source, seen)
     if loaded is None:
+        report.errors.extend(error for error in seen.errors if error not in report.errors)
         return None
     article, memories = loaded
     lang = languages.get(source.path) or article_language(

@@ -19,6 +19,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from translate_pipeline.report import EXIT_ENVIRONMENT, BuildError
@@ -78,6 +79,12 @@ def read_input(path: Path, limit: int) -> bytes:
     Unreadable when it is not a regular file or is larger than `limit` (both known from
     `stat`, before anything is read); OSError (missing, permission denied ...) as it is.
     """
+    return b"".join(read_chunks(path, limit))
+
+
+def read_chunks(path: Path, limit: int) -> Iterator[bytes]:
+    """`read_input`'s bytes a MiB at a time, for files read as a stream (the journal). The
+    checks come first: the generator raises before yielding anything."""
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path, info.st_mode)
@@ -90,14 +97,12 @@ def read_input(path: Path, limit: int) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _not_regular(path, info.st_mode)
-        chunks: list[bytes] = []
         total = 0
         while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
-            chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # it grew since the stat
                 raise _too_large(path, limit)
-        return b"".join(chunks)
+            yield chunk
     finally:
         os.close(fd)
 

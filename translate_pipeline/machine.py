@@ -14,13 +14,16 @@ loads on a second thread from the moment the first pass finds work for it.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from translate_pipeline import fileio, models, translate
 from translate_pipeline.backend import (
@@ -53,19 +56,33 @@ class Journal:
 
     Two kinds of record: a unit's translation (written when its wave is done), and a single
     sentence's (written when Ctrl+C stops a wave: the sentences finished by then, which
-    the next run does not send to the model again)."""
+    the next run does not send to the model again). A unit's record stays on disk: this
+    process keeps only where it is (an archive's translations would not fit in memory),
+    under a digest of its key, and reads it back when pass 2 settles the unit."""
 
     def __init__(self, path: Path, report: Report | None = None) -> None:
         self.path = path
-        self.entries: dict[str, dict[str, Any]] = {}
+        self._offsets: dict[bytes, int] = {}  # digest of a unit's key -> its record's offset
+        self._kept: dict[bytes, dict[str, Any]] = {}  # records of a journal not on disk
+        self._reader: BinaryIO | None = None
+        self._unfinished = False
         self.sentences: dict[tuple[str, str], Translation] = {}  # (sentence, model) -> it
         self.usable = True
+        offset = 0
+        rest = b""
         try:
-            data = fileio.read_input(path, MAX_JOURNAL_BYTES)
+            for chunk in fileio.read_chunks(path, MAX_JOURNAL_BYTES):
+                # Split at b"\n" only: records hold U+2028 and U+0085 unescaped.
+                *lines, rest = (rest + chunk).split(b"\n")
+                for line in lines:
+                    self._index(line, offset)
+                    offset += len(line) + 1
         except FileNotFoundError:
             return
         except (fileio.Unreadable, OSError) as exc:
             self.usable = False  # never appended to or removed: it is not ours to touch
+            self._offsets.clear()
+            self.sentences.clear()
             reason = exc if isinstance(exc, fileio.Unreadable) else f"{path}: {exc.strerror}"
             if report is not None:
                 report.warnings.append(
@@ -73,46 +90,91 @@ class Journal:
                     "is not kept"
                 )
             return
-        # split("\n"), not splitlines(): records hold U+2028 and U+0085 unescaped.
-        for line in data.decode("utf-8", errors="replace").split("\n"):
-            try:
-                record = json.loads(line)
-                if "sentence" in record:
-                    self._add_sentence(record)
-                else:
-                    key = journal_key(record["source"], record.get("glossary", ()))
-                    self.entries[key] = record
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a line cut short by a kill
+        self._index(rest, offset)  # a last line without its newline: cut short by a kill
+        self._unfinished = bool(rest)  # ... which the next record must not be appended to
+
+    def _index(self, line: bytes, offset: int) -> None:
+        try:
+            record = json.loads(line)
+            if "sentence" in record:
+                self._add_sentence(record)
+            else:
+                self._offsets[_digest(record["source"], record.get("glossary", ()))] = offset
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+            pass  # a line cut short by a kill
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
+        lines = [
+            json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+            for record in records
+        ]
+        offsets: list[int | None] = [None] * len(records)
         if self.usable and records:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                with open(self.path, "a", encoding="utf-8") as handle:
-                    for record in records:
-                        line = json.dumps(record, ensure_ascii=False, sort_keys=True)
-                        handle.write(line + "\n")
+                with open(self.path, "ab") as handle:
+                    offset = handle.seek(0, os.SEEK_END)
+                    if self._unfinished:
+                        offset += handle.write(b"\n")
+                        self._unfinished = False
+                    for index, line in enumerate(lines):
+                        handle.write(line)
+                        offsets[index] = offset
+                        offset += len(line)
                     handle.flush()
                     os.fsync(handle.fileno())
             except OSError as exc:
                 raise OSError(exc.errno, exc.strerror, str(self.path)) from None
-        for record in records:
+        for record, at in zip(records, offsets):
             if "sentence" in record:
                 self._add_sentence(record)
+            elif at is None:
+                self._kept[_digest(record["source"], record["glossary"])] = record
             else:
-                self.entries[journal_key(record["source"], record["glossary"])] = record
+                self._offsets[_digest(record["source"], record["glossary"])] = at
 
     def _add_sentence(self, record: dict[str, Any]) -> None:
         translation = Translation(str(record["target"]), record.get("score"))
         self.sentences[(record["sentence"], record["model"])] = translation
 
+    def has(self, source: str, signature: Sequence[str]) -> bool:
+        digest = _digest(source, signature)
+        return digest in self._offsets or digest in self._kept
+
     def get(self, source: str, signature: Sequence[str]) -> dict[str, Any] | None:
-        return self.entries.get(journal_key(source, signature))
+        digest = _digest(source, signature)
+        offset = self._offsets.get(digest)
+        if offset is None:
+            return self._kept.get(digest)
+        record = self._read(offset)
+        if record["source"] != source or list(record.get("glossary", ())) != list(signature):
+            return None  # another key with the same digest: never seen, but never trusted
+        return record
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every unit's record (the last one written for a key), in the order first seen."""
+        for offset in self._offsets.values():
+            yield self._read(offset)
+        yield from self._kept.values()
+
+    def _read(self, offset: int) -> dict[str, Any]:
+        if self._reader is None:
+            self._reader = open(self.path, "rb")  # noqa: SIM115 (closed by `remove`)
+        self._reader.seek(offset)
+        record: dict[str, Any] = json.loads(self._reader.readline())
+        return record
 
     def remove(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self.usable:
             self.path.unlink(missing_ok=True)
+
+
+def _digest(source: str, signature: Sequence[str]) -> bytes:
+    """16 bytes for a journal key, whatever the unit's length."""
+    return hashlib.blake2b(journal_key(source, signature).encode("utf-8"), digest_size=16).digest()
 
 
 BackendFactory = Callable[[], Backend]
@@ -178,31 +240,98 @@ class _Missing(Exception):
         self.sentences = sentences
 
 
+class Pending:
+    """Units waiting for the model, each once, in the order pass 1 found them. They are
+    spooled to an unnamed temporary file (in TMPDIR), not kept in memory: an archive's
+    units would not fit. What stays is a 16-byte digest per unit, for deduplication, and
+    the glossaries the units use."""
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+        self._glossaries: dict[int, int] = {}  # id(glossary) -> its index in `_kept`
+        self._kept: list[Glossary] = []
+        self._spool: BinaryIO | None = None
+        self.sentences = 0  # of the model input, before journalled sentences are taken out
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def add(self, unit: str, signature: Sequence[str], glossary: Glossary) -> None:
+        digest = _digest(unit, signature)
+        if digest in self._seen:
+            return
+        self._seen.add(digest)
+        index = self._glossaries.setdefault(id(glossary), len(self._kept))
+        if index == len(self._kept):
+            self._kept.append(glossary)
+        prepared = translate.prepare(unit, glossary)
+        counted = len(prepared.sentences)
+        self.sentences += counted + len(prepared.titles)
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile(prefix="translate-pipeline-pending-")
+        self._spool.seek(0, os.SEEK_END)
+        self._spool.write(json.dumps([unit, index, counted], ensure_ascii=False).encode() + b"\n")
+
+    def __iter__(self) -> Iterator[tuple[str, Glossary, int]]:
+        """(unit, glossary, its sentences as the report counts them), in order. Several
+        iterations may run at once (a `Pool` reads the waves ahead)."""
+        if self._spool is None:
+            return
+        position = 0
+        rest = b""
+        while True:
+            self._spool.seek(position)
+            chunk = self._spool.read(1 << 20)
+            if not chunk:
+                return
+            position += len(chunk)
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
+                unit, index, counted = json.loads(line)
+                yield unit, self._kept[index], counted
+
+    def close(self) -> None:
+        """Once translated: the spool is removed."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+        self._seen.clear()
+        self._glossaries.clear()
+        self._kept.clear()
+
+
 def translate_waves(
-    pending: Sequence[tuple[str, Glossary]],
+    pending: Pending,
     backend: Backend,
     journal: Journal,
     report: Report,
     progress: Progress | None,
 ) -> None:
-    """Translate `(unit, glossary)` pairs in waves; each wave is journalled as soon as its
+    """Translate the pending units in waves; each wave is journalled as soon as its
     translations are back. Every wave's model input goes to the backend as one stream
-    (`_stream`: wave by wave here, all at once on a `Pool`). A wave whose units need a
-    second call (the pieces around a lost glossary target) has its sentences journalled,
+    (`_stream`: wave by wave here; a `Pool` reads all of it ahead, and the waves are
+    formed again, one at a time, as their translations come back). A wave whose units need
+    a second call (the pieces around a lost glossary target) has its sentences journalled,
     and waits for the end of the stream: its pieces go in a second one. A wave a `Pool`
     failed is not journalled; its units are noted in `report.untranslated` (pass 2 reports
     them by `file:line`, and the next build translates them again). On Ctrl+C the
     sentences the backend finished are journalled before it propagates, and a sentence
-    journalled so by an earlier run is not translated again."""
+    journalled so by an earlier run is not translated again. Neither the units nor their
+    translations are held beyond a wave: they are on disk (`Pending`, `Journal`)."""
     model = model_label(backend)
-    waves = [
-        _plan_wave(units, glossaries, count, journal, model)
-        for units, glossaries, count in _cut(pending)
-    ]
+
+    def waves() -> Iterator[_Wave]:
+        for units, glossaries, count in _cut(pending):
+            yield _plan_wave(units, glossaries, count, journal, model)
+
+    if isinstance(backend, Pool):
+        planned, ahead = waves(), waves()
+    else:
+        planned, ahead = itertools.tee(waves())  # in step: tee holds one wave at most
+    batches = (wave.todo for wave in ahead)
     waiting: list[tuple[_Wave, list[str]]] = []
-    for wave, translations in zip(
-        waves, _stream(backend, [w.todo for w in waves], journal, progress)
-    ):
+    stream = _stream(backend, batches, pending.sentences, journal, progress)
+    for wave, translations in zip(planned, stream):
         if isinstance(translations, Failed):
             report.untranslated.update(dict.fromkeys(wave.units, translations.reason))
             continue
@@ -215,7 +344,9 @@ def translate_waves(
             journal.add([_sentence_record(s, wave.known[s], model) for s in wave.todo])
             waiting.append((wave, lost.sentences))
     pieces = [missing for _, missing in waiting]
-    for (wave, missing), translations in zip(waiting, _stream(backend, pieces, journal, progress)):
+    total = sum(len(p) for p in pieces)
+    stream = _stream(backend, pieces, total, journal, progress)
+    for (wave, missing), translations in zip(waiting, stream):
         if isinstance(translations, Failed):
             report.untranslated.update(dict.fromkeys(wave.units, translations.reason))
             continue
@@ -223,20 +354,20 @@ def translate_waves(
         _journal_wave(wave, journal, model)
 
 
-def _cut(
-    pending: Sequence[tuple[str, Glossary]],
-) -> Iterator[tuple[list[str], list[Glossary], int]]:
+def _cut(pending: Pending) -> Iterator[tuple[list[str], list[Glossary], int]]:
     """Units in waves of about WAVE_SENTENCES sentences, in order."""
     units: list[str] = []
     glossaries: list[Glossary] = []
     count = 0
-    for index, (unit, glossary) in enumerate(pending):
+    for unit, glossary, counted in pending:
         units.append(unit)
         glossaries.append(glossary)
-        count += len(translate.prepare(unit, glossary).sentences)
-        if count >= WAVE_SENTENCES or index + 1 == len(pending):
+        count += counted
+        if count >= WAVE_SENTENCES:
             yield units, glossaries, count
             units, glossaries, count = [], [], 0
+    if units:
+        yield units, glossaries, count
 
 
 def _plan_wave(
@@ -281,17 +412,18 @@ def _sentence_record(sentence: str, translation: Translation, model: str) -> dic
 
 def _stream(
     backend: Backend,
-    batches: Sequence[Sequence[str]],
+    batches: Iterable[Sequence[str]],
+    total: int,
     journal: Journal,
     progress: Progress | None,
 ) -> Iterator[list[Translation] | Failed]:
     """Each batch's translations, in order: a `Pool` gets them all at once (and may fail
     a batch: its units are reported, the rest is published); this process's backend one
-    batch after the other (its errors stop the build)."""
+    batch after the other (its errors stop the build), with `total` sentences for the
+    progress line (at most: sentences an interrupted run journalled are not sent)."""
     if isinstance(backend, Pool):
         yield from backend.translate_batches(batches, progress)
         return
-    total = sum(len(batch) for batch in batches)
     done = 0
     for batch in batches:
         if not batch:

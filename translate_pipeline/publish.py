@@ -55,9 +55,14 @@ MAX_STATE_BYTES = 256 * 2**20
 
 def fingerprint(*parts: bytes) -> str:
     """One hash over several inputs, each hashed on its own so boundaries count."""
+    return fingerprint_digests(*(hashlib.sha256(part).digest() for part in parts))
+
+
+def fingerprint_digests(*digests: bytes) -> str:
+    """`fingerprint` of inputs known by their sha256 digests."""
     digest = hashlib.sha256()
-    for part in parts:
-        digest.update(hashlib.sha256(part).digest())
+    for part in digests:
+        digest.update(part)
     return digest.hexdigest()
 
 

@@ -17,7 +17,9 @@ that cannot be reached is a BuildError with a message, never a hang.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import json
 import logging
 import math
 import os
@@ -26,7 +28,7 @@ import socket
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ INSTALL_HINT = (
     "or `pip install 'translate-pipeline[ray]'`"
 )
 BATCH_SENTENCES = 64  # rows per actor call: small enough to spread a wave over the pool
+READERS = 2  # read tasks at a time (each reads one batch's rows from the driver's disk)
 CONNECT_TIMEOUT_S = 10.0  # reaching a cluster's address before ray.init (which would hang)
 NO_PROGRESS_S = 600.0  # no batch finished for this long: the build stops with an error
 WAIT_FOR_ACTORS_S = 300  # the pool must be placed within this time
@@ -164,20 +167,24 @@ class RayPool:
         _SESSION.stop()
 
     def translate_batches(
-        self, batches: Sequence[Sequence[str]], progress: Progress | None = None
+        self, batches: Iterable[Sequence[str]], progress: Progress | None = None
     ) -> Iterator[list[Translation] | Failed]:
-        total = sum(len(batch) for batch in batches)
+        with _Rows(batches) as rows:
+            yield from self._translate_rows(rows, progress)
+
+    def _translate_rows(
+        self, rows: _Rows, progress: Progress | None
+    ) -> Iterator[list[Translation] | Failed]:
+        ends = rows.ends
+        total = ends[-1]
         if not total:
-            yield from ([] for _ in batches)
+            yield from ([] for _ in ends[1:])
             return
         ray = _SESSION.start(self.settings)
         actors, cpus, gpus = pool_size(self.settings, ray.cluster_resources())
         actors = min(actors, math.ceil(total / BATCH_SENTENCES))  # more would idle
-        dataset = self._dataset(ray, [s for batch in batches for s in batch], actors, cpus, gpus)
+        dataset = self._dataset(ray, rows, actors, cpus, gpus)
         received: dict[int, Translation] = {}
-        ends = [0]
-        for batch in batches:
-            ends.append(ends[-1] + len(batch))
         waiting = 0  # the first batch not handed back yet
 
         def span(index: int) -> range:
@@ -198,7 +205,7 @@ class RayPool:
                             )
                     if progress:
                         progress(ends[waiting] + len(received), total)
-                    while waiting < len(batches) and complete(waiting):
+                    while waiting < len(ends) - 1 and complete(waiting):
                         yield [received.pop(key) for key in span(waiting)]
                         waiting += 1
         except Exception as exc:
@@ -211,12 +218,12 @@ class RayPool:
             gc.collect()
         # Rows of a block that failed every attempt are missing (`max_errored_blocks`):
         # its batches are reported, the others handed back.
-        for index in range(waiting, len(batches)):
-            rows = [received.pop(key, None) for key in span(index)]
-            done = [row for row in rows if row is not None]
-            yield done if len(done) == len(rows) else Failed(FAILED_BATCH)
+        for index in range(waiting, len(ends) - 1):
+            found = [received.pop(key, None) for key in span(index)]
+            done = [row for row in found if row is not None]
+            yield done if len(done) == len(found) else Failed(FAILED_BATCH)
 
-    def _dataset(self, ray: Any, sentences: list[str], actors: int, cpus: int, gpus: float) -> Any:
+    def _dataset(self, ray: Any, rows: _Rows, actors: int, cpus: int, gpus: float) -> Any:
         from ray.util.annotations import RayDeprecationWarning
 
         context = ray.data.DataContext.get_current()
@@ -235,15 +242,17 @@ class RayPool:
             state.addFilter(_one_line)
         # Every actor uses the instruction set the driver's CPU models use: same bytes.
         isa = pin_cpu_isa() if not gpus else None
-        rows = [{"key": key, "sentence": sentence} for key, sentence in enumerate(sentences)]
+        source = _datasource(rows)
         with warnings.catch_warnings():
             # Ray 2.60 takes max_restarts and max_task_retries only as deprecated
             # **ray_remote_args ("removed in 2.64"): check on every upgrade. Its default is
             # unbounded: a batch that kills its actor every time would loop until the
             # no-progress timeout.
             warnings.simplefilter("ignore", RayDeprecationWarning)
-            return ray.data.from_items(
-                rows, override_num_blocks=math.ceil(len(rows) / BATCH_SENTENCES)
+            # The reads take no CPU, so the pool may hold every CPU without starving them;
+            # READERS at a time, or Ray would start a worker process for each of them.
+            return ray.data.read_datasource(
+                source, num_cpus=0, concurrency=READERS, override_num_blocks=len(rows.spans)
             ).map_batches(
                 self.translator,
                 fn_constructor_kwargs={
@@ -259,6 +268,89 @@ class RayPool:
                 max_restarts=RETRIES,
                 max_task_retries=RETRIES,
             )
+
+
+class _Rows:
+    """Every batch's sentences, spooled to a file on the driver's machine as JSON lines
+    and read from there by the Dataset's read tasks (on that machine: `_datasource`): the
+    driver never holds them all, nor does Ray's object store. `ends[i]` is the key of the
+    first sentence after batch i; `spans` are the read tasks' (first key, rows, start
+    byte, end byte)."""
+
+    def __init__(self, batches: Iterable[Sequence[str]]) -> None:
+        self.ends = [0]
+        self.spans: list[tuple[int, int, int, int]] = []
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (removed by __exit__)
+            prefix="translate-pipeline-rows-", suffix=".jsonl", delete=False
+        )
+        self.path = handle.name
+        rows = first = start = end = 0
+        with handle:
+            for batch in batches:
+                for sentence in batch:
+                    end += handle.write(json.dumps(sentence, ensure_ascii=False).encode() + b"\n")
+                    rows += 1
+                    if rows - first == BATCH_SENTENCES:
+                        self.spans.append((first, BATCH_SENTENCES, start, end))
+                        first, start = rows, end
+                self.ends.append(rows)
+        if rows > first:
+            self.spans.append((first, rows - first, start, end))
+
+    def __enter__(self) -> _Rows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        Path(self.path).unlink(missing_ok=True)
+
+
+def _read_rows(path: str, first: int, start: int, end: int) -> list[Any]:
+    """A read task (in a Ray worker on the driver's machine): the rows of one span, each
+    sentence with its key, as one block. One block per read task: Ray Data would merge
+    the blocks of one task into one, and a batch that fails loses its block."""
+    import pyarrow as pa
+
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        lines = handle.read(end - start).split(b"\n")[:-1]
+    keys = range(first, first + len(lines))
+    return [
+        pa.table(
+            {
+                "key": pa.array(keys, pa.int64()),
+                "sentence": pa.array([json.loads(line) for line in lines], pa.string()),
+            }
+        )
+    ]
+
+
+def _datasource(rows: _Rows) -> Any:
+    """A Ray Data datasource over the spooled rows (its class needs Ray, imported late)."""
+    from ray.data.block import BlockMetadata
+    from ray.data.datasource import Datasource, ReadTask
+
+    class Spooled(Datasource):
+        supports_distributed_reads = False  # the file is on the driver's machine only
+
+        def __init__(self, path: str, spans: list[tuple[int, int, int, int]]) -> None:
+            self.path = path
+            self.spans = spans
+
+        def estimate_inmemory_data_size(self) -> int:
+            return sum(end - start for _, _, start, end in self.spans)
+
+        def get_read_tasks(self, parallelism: int, *args: Any, **kwargs: Any) -> list[Any]:
+            return [
+                ReadTask(
+                    functools.partial(_read_rows, self.path, first, start, end),
+                    BlockMetadata(
+                        num_rows=count, size_bytes=end - start, input_files=None, exec_stats=None
+                    ),
+                )
+                for first, count, start, end in self.spans
+            ]
+
+    return Spooled(rows.path, rows.spans)
 
 
 def _one_line(record: logging.LogRecord) -> bool:
@@ -337,6 +429,12 @@ class _Session:
                 object_store_memory=OBJECT_STORE_BYTES,
                 include_dashboard=False,
                 _temp_dir=self.temp_dir,
+                # No idle workers started ahead (one per CPU, ~1 CPU-s each): the pool's
+                # actors need their own runtime_env, and the read tasks start their own.
+                _system_config={
+                    "prestart_worker_first_driver": False,
+                    "enable_worker_prestart": False,
+                },
             )
         else:
             arguments["address"] = address

@@ -15,6 +15,7 @@ is refused: it can carry scripts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -40,12 +41,26 @@ from translate_pipeline.report import Report
 
 @dataclass
 class Source:
-    """One article file as read, and where its translation memories live (one per pair,
-    the first pair's first)."""
+    """One article file, the digest of its bytes as first read, and where its translation
+    memories live (one per pair, the first pair's first). The bytes are not kept (an
+    archive's would not fit in memory): each pass reads them again (`read`)."""
 
     path: Path
-    data: bytes
+    digest: bytes  # sha256 of the bytes
     memory_paths: dict[Pair, Path]
+
+    def read(self) -> bytes:
+        """The article's bytes, as the build first read them; ArticleError when the file
+        changed (or went) since: the passes of one build must see the same article."""
+        try:
+            data = fileio.read_input(self.path, MAX_ARTICLE_BYTES)
+        except (fileio.Unreadable, OSError):
+            data = b""
+        if hashlib.sha256(data).digest() != self.digest:
+            raise ArticleError(
+                self.path, "changed while the build ran; not built (build again to publish it)"
+            )
+        return data
 
     @property
     def memory_path(self) -> Path:
@@ -94,7 +109,7 @@ def find_sources(options: Options, report: Report, pairs: Sequence[Pair] = ()) -
         if problem := next(filter(None, map(_memory_problem, paths.values())), ""):
             report.errors.append(f"{problem}; {path} not built")
             continue
-        sources.append(Source(path, data, paths))
+        sources.append(Source(path, hashlib.sha256(data).digest(), paths))
     return sources
 
 
@@ -164,7 +179,7 @@ def _memory_problem(path: Path) -> str:
 def load(source: Source, report: Report) -> tuple[Article, dict[Pair, Memory]] | None:
     """The article and its memories, or None with the reason in `report.errors`."""
     try:
-        text = read_text(source.path, source.data)
+        text = read_text(source.path, source.read())
         article = parse_article(source.path, text)
         memories = {}
         for pair, path in source.memory_paths.items():
