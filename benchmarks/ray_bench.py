@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,6 +181,18 @@ def once(root: Path, executor: str, actors: int | None, threads: int | None) -> 
 
     build._translate = measured_translate  # type: ignore[assignment]
 
+    peaks = {"RssAnon": 0.0, "RssShmem": 0.0}
+    done = threading.Event()
+
+    def sample() -> None:
+        """The driver's private memory and the shared memory (Ray's object store) it has
+        mapped, at their peaks: VmHWM counts both."""
+        while not done.wait(0.2):
+            for field in peaks:
+                peaks[field] = max(peaks[field], _status_mb("self", field))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     started = time.perf_counter()
     report = build.build(options, machine.executor_factory(options, None))
     figures["seconds"] = time.perf_counter() - started
@@ -191,10 +204,14 @@ def once(root: Path, executor: str, actors: int | None, threads: int | None) -> 
     figures["actors_cpu_s"] = actors_cpu
     shutil.rmtree(actor_dir, ignore_errors=True)
     state = options.out / ".translate-pipeline-state.json"
+    done.set()
+    sampler.join()
     figures.update(
         peak_rss_mb=_status_mb("self", "VmHWM"),
+        peak_private_mb=peaks["RssAnon"],
+        peak_shared_mb=peaks["RssShmem"],
         sentences=report.sentences,
-        units=len(report.translated_units),
+        units=report.units_translated,
         articles=report.articles,
         problems=report.errors + report.skipped,
         state_bytes=state.stat().st_size,
@@ -284,7 +301,9 @@ def main(quick: bool, parts: set[str]) -> None:
             figures["state_memory_per_article"] = state_memory_per_article(state_file)
             units = max(1, figures["pending_units"])
             print(
-                f"  {count:>6} articles: driver peak RSS {figures['peak_rss_mb']:.0f} MiB, "
+                f"  {count:>6} articles: driver peak RSS {figures['peak_rss_mb']:.0f} MiB "
+                f"(private {figures['peak_private_mb']:.0f}, Ray's shared memory mapped "
+                f"{figures['peak_shared_mb']:.0f}), "
                 f"{figures['seconds']:.0f} s, {figures['units']} units, "
                 f"{figures['sentences']} sentences; pending {figures['pending_bytes'] / units:.0f}"
                 f" B/unit, journal entries {figures['journal_bytes'] / units:.0f} B/unit; "
@@ -311,6 +330,12 @@ def main(quick: bool, parts: set[str]) -> None:
         )
         growth = (memory[large]["peak_rss_mb"] - memory[small]["peak_rss_mb"]) / (large - small)
         run.row("  driver RSS growth per article, KiB", f"{growth * 1024:.1f}")
+        private = memory[large]["peak_private_mb"] / memory[small]["peak_private_mb"]
+        run.row("  its private memory (RssAnon), ratio", f"{private:.2f}")
+        growth = (memory[large]["peak_private_mb"] - memory[small]["peak_private_mb"]) / (
+            large - small
+        )
+        run.row("  private memory growth per article, KiB", f"{growth * 1024:.1f}")
     print("\nJSON: " + json.dumps({"timed": results, "memory": memory}))
 
 

@@ -14,7 +14,7 @@ import polib
 import pytest
 from click.testing import CliRunner
 
-from translate_pipeline import memory
+from translate_pipeline import memory, report
 from translate_pipeline.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,6 +82,19 @@ def test_rebuild_translates_nothing_and_loads_no_model(project: Path, translator
     second = build()
     assert second["translated_units"] == []
     assert len(translators) == 1  # no second Translator
+
+
+def test_the_report_counts_every_translated_unit_and_lists_the_first_ones(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archive's units would not fit in memory, nor be read in a JSON report."""
+    every = build()["translated_units"]
+    shutil.rmtree(project / "translations")
+    shutil.rmtree(project / "site")
+    monkeypatch.setattr(report, "LISTED_UNITS", 3)
+    answer = build()
+    assert answer["units_translated"] == len(every) == 5
+    assert answer["translated_units"] == every[:3]
 
 
 def test_editing_one_paragraph_retranslates_it_alone(project: Path) -> None:

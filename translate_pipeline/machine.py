@@ -336,7 +336,7 @@ def translate_waves(
             report.untranslated.update(dict.fromkeys(wave.units, translations.reason))
             continue
         wave.known.update(zip(wave.todo, translations))
-        report.translated_units.extend(wave.units)
+        report.translated(wave.units)
         report.sentences += wave.sentences
         try:
             _journal_wave(wave, journal, model)

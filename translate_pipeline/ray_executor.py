@@ -44,7 +44,7 @@ INSTALL_HINT = (
     "or `pip install 'translate-pipeline[ray]'`"
 )
 BATCH_SENTENCES = 64  # rows per actor call: small enough to spread a wave over the pool
-READERS = 2  # read tasks at a time (each reads one batch's rows from the driver's disk)
+READERS = 1  # read tasks at a time: one reads a batch in milliseconds, an actor takes ~1 s
 CONNECT_TIMEOUT_S = 10.0  # reaching a cluster's address before ray.init (which would hang)
 NO_PROGRESS_S = 600.0  # no batch finished for this long: the build stops with an error
 WAIT_FOR_ACTORS_S = 300  # the pool must be placed within this time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,9 @@ class BuildError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
         super().__init__(message)
         self.code = code
+
+
+LISTED_UNITS = 10_000
 
 
 @dataclass
@@ -39,8 +43,15 @@ class Report:
     queue: list[Any] = field(default_factory=list)  # `review.Item`s, when asked for
     files_written: int = 0
     model: str = ""
-    translated_units: list[str] = field(default_factory=list)
+    units_translated: int = 0
+    translated_units: list[str] = field(default_factory=list)  # the first LISTED_UNITS
     untranslated: dict[str, str] = field(default_factory=dict)  # unit -> why the model failed
+
+    def translated(self, units: Sequence[str]) -> None:
+        """Counts units the machine translated; lists the first LISTED_UNITS of them (an
+        archive's would not fit in memory, nor be read in a JSON report)."""
+        self.units_translated += len(units)
+        self.translated_units.extend(units[: max(0, LISTED_UNITS - len(self.translated_units))])
 
     @property
     def exit_code(self) -> int:
@@ -52,7 +63,7 @@ def summary(report: Report, seconds: float) -> str:
     lines = [
         f"{report.articles} article(s) published ({report.reused_articles} unchanged), "
         f"{len(report.errors) + len(report.skipped)} skipped",
-        f"units: {len(report.translated_units)} translated ({report.sentences} sentences), "
+        f"units: {report.units_translated} translated ({report.sentences} sentences), "
         f"{report.units_reused} reused from the translation memory",
         f"glossary hits: {report.glossary_hits}; files written: {report.files_written}",
     ]
