@@ -112,11 +112,16 @@ def holds(path: Path, data: bytes) -> bool:
     size matches)."""
     try:
         info = os.stat(path)
-        return (
-            stat.S_ISREG(info.st_mode)
-            and info.st_size == len(data)
-            and read_input(path, len(data)) == data
-        )
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        # A MiB at a time: a large file (the state file of an archive) is not held twice.
+        expected = memoryview(data)
+        offset = 0
+        for chunk in read_chunks(path, len(data)):
+            if expected[offset : offset + len(chunk)] != chunk:
+                return False
+            offset += len(chunk)
+        return offset == len(data)
     except (OSError, Unreadable):
         return False
 

@@ -418,7 +418,7 @@ class Output:
         self.changed: set[str] = set()
         self.state: bytes = b""
         self.leftover: str = ""  # why the old site could not be removed after publishing
-        self._folders: set[Path] = set()  # made in staging already: one mkdir each
+        self._folders: set[str] = set()  # made in staging already: one mkdir each
         self._recover()
 
     def _recover(self) -> None:
@@ -450,9 +450,10 @@ class Output:
     def _write(self, rel: str, data: bytes | None = None) -> None:
         """`data` into staging, or without it a hard link to the published file."""
         target = self.staging / rel
-        if target.parent not in self._folders:
+        folder = rel.rpartition("/")[0]
+        if folder not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+            self._folders.add(folder)
         if data is None:
             fileio.link_or_copy(self.out / rel, target)
         else:
