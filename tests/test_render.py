@@ -10,6 +10,7 @@ import pytest
 from markupsafe import escape
 from pages import render_site
 
+from translate_pipeline import render
 from translate_pipeline.render import (
     ArticlePage,
     Row,
@@ -146,6 +147,21 @@ def test_site_has_every_file() -> None:
     for name in ("index.html", "de/index.html", "en/index.html", "404.html", "sitemap.xml"):
         assert name in files
     assert {"de/feed.xml", "en/feed.xml"} <= files.keys()
+
+
+def test_feeds_carry_the_newest_articles_and_the_indexes_all() -> None:
+    """Readers fetch a feed on every poll: an archive's would be hundreds of megabytes."""
+    days = [f"{day:02d}.{month:02d}.2024" for month in (1, 2, 3) for day in range(1, 26)]
+    pages = [page(slug=f"tag-{i:02d}", date=date, title=f"Tag {i}") for i, date in enumerate(days)]
+    files = render_site(pages, base_url=BASE)
+    for lang in ("de", "en"):
+        entries = ET.fromstring(files[f"{lang}/feed.xml"]).findall(f"{ATOM}entry")
+        assert len(entries) == render.FEED_ENTRIES < len(pages)
+        links = [entry.find(f"{ATOM}link").get("href") for entry in entries]
+        newest = [f"tag-{i:02d}" for i in range(len(days) - 1, len(days) - 1 - len(links), -1)]
+        assert [link.split("/")[-2] for link in links] == newest
+        index = files[f"{lang}/index.html"].decode()
+        assert all(f"tag-{i:02d}/" in index for i in range(len(days)))
 
 
 def test_escaping_everywhere() -> None:

@@ -17,8 +17,10 @@ Decisions:
   direction, the bilingual page's classes) comes from the build's languages. UI strings
   exist for de, en, fr, es and uk; other languages get the English ones, with the words
   that name a language replaced by neutral forms, and ISO dates.
-* Feeds are always written. Without ``base_url`` their links are relative to the feed
-  and ids are name-based ``urn:uuid``s; with it, both are absolute URLs.
+* Feeds are always written, with the FEED_ENTRIES newest articles (readers fetch a feed
+  on every poll; an archive's would be hundreds of megabytes). Without ``base_url`` their
+  links are relative to the feed and ids are name-based ``urn:uuid``s; with it, both are
+  absolute URLs.
 * Dates that lack a year or cannot be read sort after dated articles; in feeds they take
   the newest known date (or the Unix epoch), so the output never depends on the clock.
 * Every page carries a Content-Security-Policy that allows no external requests.
@@ -49,6 +51,7 @@ WORDS_PER_MINUTE = 200
 SITE_TITLE = "Artikel · Articles"
 
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+FEED_ENTRIES = 50
 _XHTML_NS = "http://www.w3.org/1999/xhtml"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
 _EPOCH = "1970-01-01T00:00:00Z"
@@ -941,7 +944,7 @@ def render_indexes(summaries: Sequence[Summary], site: Site) -> dict[str, bytes]
     }
     for lang in site.langs:
         files[f"{lang}/index.html"] = _render_index(site, ordered, lang)
-        files[f"{lang}/feed.xml"] = _feed(site, ordered, lang)
+        files[f"{lang}/feed.xml"] = _feed(site, ordered[:FEED_ENTRIES], lang)
     if site.base_url is not None:
         files["sitemap.xml"] = _sitemap(site, ordered)
     return files
