@@ -5,10 +5,10 @@ The driver (the `build` process) plans, forms the waves, skips journalled work, 
 `translate.translate_units` and journals wave by wave exactly as a local build does
 (`machine.translate_waves`); this module is a `backend.Pool`: it gets every wave of one
 model at once and runs them as ONE Ray Data Dataset (Ray Data starts its actors, and they
-load the model, once per Dataset), rows of (key, sentence) from `from_items` into a fixed
-pool of actors (`Translator`), each loading the Argos package once from a path every node
-can read, with the CPUs Ray assigned it as threads, and the same `engine.Engine` as a local
-build. Rows stream back in input order (`preserve_order`); each wave is handed to the
+load the model, once per Dataset), rows of (key, sentence) read from a spool file on the
+driver's machine (`_Rows`, `_datasource`) into a fixed pool of actors (`Translator`), each
+loading the Argos package once from a path every node can read, with the CPUs Ray
+assigned it as threads, and the same `engine.Engine` as a local build. Rows stream back in input order (`preserve_order`); each wave is handed to the
 driver as soon as its last sentence is back. A dying actor is restarted and its batch
 retried (a bounded number of times); a stall, a pool that cannot be placed or a cluster
 that cannot be reached is a BuildError with a message, never a hang.
@@ -371,7 +371,7 @@ def pool_size(settings: Settings, resources: dict[str, float]) -> tuple[int, int
     """(actors, CPUs per actor, GPUs per actor). By default a CPU actor gets up to 4 CPUs
     as threads (one batch per thread), a GPU actor 1 CPU, and the pool as many actors as
     the cluster's CPUs (or GPUs) hold. The pool is the Dataset's only stage that needs
-    CPUs (rows come from `from_items`), so it may take them all without starving one."""
+    CPUs (the read tasks take none), so it may take them all without starving one."""
     cpus_total = max(1, int(resources.get("CPU", 1)))
     gpus_total = resources.get("GPU", 0.0)
     gpus = settings.gpus_per_actor or 0.0
