@@ -8,8 +8,9 @@ model at once and runs them as ONE Ray Data Dataset (Ray Data starts its actors,
 load the model, once per Dataset), rows of (key, sentence) read from a spool file on the
 driver's machine (`_Rows`, `_datasource`) into a fixed pool of actors (`Translator`), each
 loading the Argos package once from a path every node can read, with the CPUs Ray
-assigned it as threads, and the same `engine.Engine` as a local build. Rows stream back in input order (`preserve_order`); each wave is handed to the
-driver as soon as its last sentence is back. A dying actor is restarted and its batch
+assigned it as threads, and the same `engine.Engine` as a local build. Rows stream back
+in input order (`preserve_order`); each wave is handed to the driver as soon as its last
+sentence is back. A dying actor is restarted and its batch
 retried (a bounded number of times); a stall, a pool that cannot be placed or a cluster
 that cannot be reached is a BuildError with a message, never a hang.
 """
