@@ -19,7 +19,7 @@ import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from translate_pipeline.report import EXIT_ENVIRONMENT, BuildError
@@ -105,6 +105,20 @@ def read_chunks(path: Path, limit: int) -> Iterator[bytes]:
             yield chunk
     finally:
         os.close(fd)
+
+
+def lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Each line of the bytes in `chunks` with its offset, its b"\n" kept; a last line
+    without one too. Split at b"\n" only: JSON leaves U+2028 and U+0085 unescaped."""
+    offset = 0
+    rest = b""
+    for chunk in chunks:
+        *whole, rest = (rest + chunk).split(b"\n")
+        for line in whole:
+            yield offset, line + b"\n"
+            offset += len(line) + 1
+    if rest:
+        yield offset, rest
 
 
 def holds(path: Path, data: bytes) -> bool:

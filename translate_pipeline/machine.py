@@ -68,15 +68,12 @@ class Journal:
         self._unfinished = False
         self.sentences: dict[tuple[str, str], Translation] = {}  # (sentence, model) -> it
         self.usable = True
-        offset = 0
-        rest = b""
         try:
-            for chunk in fileio.read_chunks(path, MAX_JOURNAL_BYTES):
-                # Split at b"\n" only: records hold U+2028 and U+0085 unescaped.
-                *lines, rest = (rest + chunk).split(b"\n")
-                for line in lines:
-                    self._index(line, offset)
-                    offset += len(line) + 1
+            for offset, line in fileio.lines(fileio.read_chunks(path, MAX_JOURNAL_BYTES)):
+                self._index(line, offset)
+                # A last line without its newline was cut short by a kill: the next record
+                # must not be appended to it.
+                self._unfinished = not line.endswith(b"\n")
         except FileNotFoundError:
             return
         except (fileio.Unreadable, OSError) as exc:
@@ -90,8 +87,6 @@ class Journal:
                     "is not kept"
                 )
             return
-        self._index(rest, offset)  # a last line without its newline: cut short by a kill
-        self._unfinished = bool(rest)  # ... which the next record must not be appended to
 
     def _index(self, line: bytes, offset: int) -> None:
         try:
@@ -275,20 +270,20 @@ class Pending:
     def __iter__(self) -> Iterator[tuple[str, Glossary, int]]:
         """(unit, glossary, its sentences as the report counts them), in order. Several
         iterations may run at once (a `Pool` reads the waves ahead)."""
-        if self._spool is None:
-            return
+        for _, line in fileio.lines(self._chunks()):
+            unit, index, counted = json.loads(line)
+            yield unit, self._kept[index], counted
+
+    def _chunks(self) -> Iterator[bytes]:
+        """The spool a MiB at a time, from a position of this iteration's own."""
         position = 0
-        rest = b""
-        while True:
+        while self._spool is not None:
             self._spool.seek(position)
             chunk = self._spool.read(1 << 20)
             if not chunk:
                 return
             position += len(chunk)
-            *lines, rest = (rest + chunk).split(b"\n")
-            for line in lines:
-                unit, index, counted = json.loads(line)
-                yield unit, self._kept[index], counted
+            yield chunk
 
     def close(self) -> None:
         """Once translated: the spool is removed."""
