@@ -47,7 +47,8 @@ STAGES = {
     "rendering": [
         (assemble, "article_page"),
         (render, "render_article"),
-        (render, "render_indexes"),
+        (render, "_render"),  # every page's template, indexes' included
+        (render, "_xml"),  # feeds and sitemaps
     ],
 }
 

@@ -10,6 +10,7 @@ from translate_pipeline.render import (
     SITE_TITLE,
     ArticlePage,
     Site,
+    Summary,
     render_article,
     render_indexes,
     summarize,
@@ -31,7 +32,22 @@ def render_site(
         base_url=None if base_url is None else check_base_url(base_url),
         title=site_title,
     )
-    files = render_indexes([summarize(page) for page in pages], site)
+    files = dict(render_indexes([summarize(page) for page in pages], site))
     for page in pages:
         files.update(render_article(page, site))
     return dict(sorted(files.items()))
+
+
+def summaries(count: int) -> list[Summary]:
+    """`count` index entries with dates spread over years, so sorting has work to do."""
+    return [
+        Summary(
+            slug=f"a-{i:06d}",
+            author="",
+            date=f"{i % 28 + 1}.{i // 28 % 12 + 1}.{2000 + i // 336}",
+            titles={"de": f"Titel {i}", "en": f"Title {i}"},
+            descriptions={"de": "", "en": ""},
+            minutes={"de": 1, "en": 1},
+        )
+        for i in range(count)
+    ]

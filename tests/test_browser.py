@@ -17,12 +17,21 @@ from urllib.parse import unquote, urlparse
 import pytest
 import reviewcorpus
 from click.testing import CliRunner
-from pages import render_site
+from pages import render_site, summaries
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from translate_pipeline import memory, publish
 from translate_pipeline.cli import main
-from translate_pipeline.render import REVIEW_PAGE, ArticlePage, Row, Target, Version
+from translate_pipeline.render import (
+    INDEX_PAGE,
+    REVIEW_PAGE,
+    ArticlePage,
+    Row,
+    Site,
+    Target,
+    Version,
+    render_indexes,
+)
 from translate_pipeline.serve import make_server, snapshot, watch_files
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -772,3 +781,29 @@ def test_review_page_is_linked_from_nowhere_and_goes_with_the_next_build(
     assert not (site / REVIEW_PAGE).exists() and not (site / "_review").exists()
     assert re.search(r"<loc>https://example\.org/", (site / "sitemap.xml").read_text("utf-8"))
     assert _flagged(root) == _flagged(review_project)  # the queue itself stays
+
+
+@needs_chromium
+def test_index_pages_page_through_an_archive_and_keep_the_page_across_languages(
+    browser: Browser, tmp_path: Path
+) -> None:
+    for rel, data in render_indexes(summaries(2 * INDEX_PAGE + 1), Site()):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    page = _open(browser, tmp_path, "en/index.html", 390)
+    pager = "nav.pager"
+    assert page.is_visible(pager)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.click(f"{pager} >> text=Older")
+    assert page.url.endswith("/en/index-2.html")
+    assert page.inner_text(f"{pager} [aria-current=page]") == "Page 2 of 3"
+    page.click(f"{pager} >> text=Older")
+    assert page.url.endswith("/en/index-3.html")
+    assert page.query_selector_all(f"{pager} a[rel=next]") == []
+    page.click("header nav >> text=Deutsch")
+    assert page.url.endswith("/de/index-3.html")
+    assert page.get_attribute("html", "lang") == "de"
+    page.click(f"{pager} >> text=Neueste")
+    assert page.url.endswith("/de/index.html")
+    assert len(page.query_selector_all("ul.cards > li")) == INDEX_PAGE
+    _shot(page, "index-pager", 390)

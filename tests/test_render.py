@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
-from pages import render_site
+from pages import render_site, summaries
 
 from translate_pipeline import render
 from translate_pipeline.render import (
@@ -162,6 +162,117 @@ def test_feeds_carry_the_newest_articles_and_the_indexes_all() -> None:
         assert [link.split("/")[-2] for link in links] == newest
         index = files[f"{lang}/index.html"].decode()
         assert all(f"tag-{i:02d}/" in index for i in range(len(days)))
+
+
+def newest_first(entries: list[Summary]) -> list[str]:
+    return [s.slug for s in sorted(entries, key=lambda s: render._sort_key(s.date, s.slug))]
+
+
+def listed(html: bytes) -> list[str]:
+    """The slugs an index page links to, once each, in page order."""
+    found = re.findall(r'href="(?:[a-z-]+/)?(a-\d+)/index\.html"', html.decode())
+    return list(dict.fromkeys(found))
+
+
+def test_indexes_are_paginated_and_every_article_is_on_one_page() -> None:
+    """An archive's index would be hundreds of MB in one file; each page has INDEX_PAGE
+    articles and links to the newest, newer, older and oldest pages that exist."""
+    entries = summaries(4 * render.INDEX_PAGE + 1)
+    files = dict(render_indexes(entries, Site(base_url=BASE)))
+    for folder, lang in (("", "en"), ("en/", "en"), ("de/", "de")):
+        pages = [files[render.index_path(folder, n)] for n in range(1, 6)]
+        assert render.index_path(folder, 6) not in files
+        assert [slug for html in pages for slug in listed(html)] == newest_first(entries)
+        assert [len(listed(html)) for html in pages] == [render.INDEX_PAGE] * 4 + [1]
+        for number, html in enumerate(pages, 1):
+            doc = Doc(html)
+            (nav,) = doc.all("nav", **{"class": "pager"})
+            assert nav["aria-label"] == {"en": "Pages", "de": "Seiten"}[lang]
+            pager = re.search(r'<nav class="pager".*?</nav>', html.decode(), re.S).group()
+            neighbours = {1, number - 1, number + 1, 5} - {0, 6, number}
+            hrefs = re.findall(r'href="([^"]+)"', pager)
+            assert sorted(hrefs) == sorted(render.index_path("", n) for n in neighbours)
+            assert [a["href"] for a in doc.all("a", rel="prev")] == (
+                [render.index_path("", number - 1)] if number > 1 else []
+            )
+            assert [a["href"] for a in doc.all("a", rel="next")] == (
+                [render.index_path("", number + 1)] if number < 5 else []
+            )
+            label = {"en": f"Page {number} of 5", "de": f"Seite {number} von 5"}[lang]
+            assert label in pager
+            assert (label in doc.texts["title"][0]) == (number > 1)
+
+            def url(path: str) -> str:
+                return BASE + path.removesuffix("index.html")
+
+            assert doc.all("link", rel="canonical")[0]["href"] == url(
+                render.index_path(folder, number)
+            )
+            alternates = {
+                a["hreflang"]: a["href"]
+                for a in doc.all("link", rel="alternate")
+                if "hreflang" in a
+            }
+            assert alternates == {
+                "de": url(render.index_path("de/", number)),
+                "en": url(render.index_path("en/", number)),
+                "x-default": url(render.index_path("", number)),
+            }
+    # Every relative link of every index page leads to a file of the site or an article.
+    for name, data in files.items():
+        if name.endswith(".html"):
+            for href in re.findall(r'href="([^"#:]+)"', data.decode()):
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(name), href))
+                assert target in files or re.fullmatch(r"[a-z-]+/a-\d+/index\.html", target)
+
+
+def test_an_index_of_exactly_one_page_has_no_pager() -> None:
+    files = dict(render_indexes(summaries(render.INDEX_PAGE), Site()))
+    assert not any(re.fullmatch(r"(\w+/)?index-\d+\.html", name) for name in files)
+    for name in ("index.html", "de/index.html", "en/index.html"):
+        assert b'class="pager"' not in files[name]
+        assert len(listed(files[name])) == render.INDEX_PAGE
+
+
+def test_sitemap_past_the_protocols_url_limit_is_an_index_of_sitemaps() -> None:
+    """50,000 URLs per sitemap at most: a larger site gets a sitemap index of that name."""
+    versions = ("de", "en", "de-en")
+    count = (render.SITEMAP_URLS - 3) // len(versions) + 1  # one article too many
+    entries = summaries(count)
+    files = dict(render_indexes(entries, Site(base_url=BASE)))
+    root = ET.fromstring(files["sitemap.xml"])
+    assert root.tag == f"{SM}sitemapindex"
+    locs = [s.findtext(f"{SM}loc") for s in root.findall(f"{SM}sitemap")]
+    assert locs == [f"{BASE}sitemap-1.xml", f"{BASE}sitemap-2.xml"]
+    parts = [ET.fromstring(files[f"sitemap-{n}.xml"]).findall(f"{SM}url") for n in (1, 2)]
+    total = 3 + len(versions) * count
+    assert [len(part) for part in parts] == [render.SITEMAP_URLS, total - render.SITEMAP_URLS]
+    urls = [u.findtext(f"{SM}loc") for part in parts for u in part]
+    expected = [f"{BASE}{v}/{slug}/" for slug in newest_first(entries) for v in versions]
+    assert urls == [BASE, f"{BASE}de/", f"{BASE}en/", *expected]
+
+    smaller = dict(render_indexes(entries[:-1], Site(base_url=BASE)))
+    assert ET.fromstring(smaller["sitemap.xml"]).tag == f"{SM}urlset"
+    assert not any(name.startswith("sitemap-") for name in smaller)
+
+
+def test_sitemaps_are_split_to_stay_within_the_protocols_byte_limit(monkeypatch) -> None:
+    """Many languages make each URL long: 50,000 of them can pass 50 MB."""
+    single = ET.fromstring(dict(render_indexes(summaries(40), Site(base_url=BASE)))["sitemap.xml"])
+    monkeypatch.setattr(render, "SITEMAP_BYTES", 8_000)
+    files = dict(render_indexes(summaries(40), Site(base_url=BASE)))
+    whole = ET.fromstring(files["sitemap.xml"])
+    assert whole.tag == f"{SM}sitemapindex"
+    names = [s.findtext(f"{SM}loc").removeprefix(BASE) for s in whole.findall(f"{SM}sitemap")]
+    assert len(names) > 2 and names == [f"sitemap-{n}.xml" for n in range(1, len(names) + 1)]
+    assert all(len(files[name]) <= 8_000 for name in names)
+    split = [u for name in names for u in ET.fromstring(files[name]).findall(f"{SM}url")]
+
+    def entry(url: ET.Element) -> tuple:
+        links = [(a.get("hreflang"), a.get("href")) for a in url.findall(f"{XHTML}link")]
+        return url.findtext(f"{SM}loc"), url.findtext(f"{SM}lastmod"), links
+
+    assert [entry(u) for u in split] == [entry(u) for u in single.findall(f"{SM}url")]
 
 
 def test_escaping_everywhere() -> None:
@@ -394,7 +505,7 @@ def test_render_is_deterministic_and_independent_of_input_order() -> None:
 def test_render_site_is_articles_plus_indexes_and_summary_survives_json() -> None:
     pages = [page(), page(slug="aelter", date="2.1.2024")]
     summaries = [Summary(**json.loads(json.dumps(summarize(p).__dict__))) for p in pages]
-    combined = render_indexes(summaries, Site(base_url=BASE))
+    combined = dict(render_indexes(summaries, Site(base_url=BASE)))
     for p in pages:
         combined.update(render_article(p, Site(base_url=BASE)))
     assert combined == render_site(pages, base_url=BASE)

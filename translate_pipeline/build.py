@@ -356,7 +356,7 @@ def _build(
                 "flagged": flagged,
             }
             report.articles += 1
-        for rel, data in render.render_indexes(summaries, site).items():
+        for rel, data in render.render_indexes(summaries, site):
             output.put(rel, data)
         if options.review:
             report.queue = review.rank(report.queue)

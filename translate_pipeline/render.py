@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import posixpath
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -52,6 +53,9 @@ SITE_TITLE = "Artikel · Articles"
 
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 FEED_ENTRIES = 50
+INDEX_PAGE = 500  # articles per index page: one page of an archive would be hundreds of MB
+SITEMAP_URLS = 50_000  # the sitemap protocol's limits for one file
+SITEMAP_BYTES = 50 * 2**20
 _XHTML_NS = "http://www.w3.org/1999/xhtml"
 _ATOM_NS = "http://www.w3.org/2005/Atom"
 _EPOCH = "1970-01-01T00:00:00Z"
@@ -86,6 +90,12 @@ _UI: dict[str, dict[str, str]] = {
         "minutes": "{n} Min. Lesezeit",
         "feed": "Atom-Feed",
         "empty": "Noch keine Artikel.",
+        "pages": "Seiten",
+        "page": "Seite {n} von {total}",
+        "newest": "Neueste",
+        "newer": "Neuere",
+        "older": "Ältere",
+        "oldest": "Älteste",
     },
     "en": {
         "name": "English",
@@ -107,6 +117,12 @@ _UI: dict[str, dict[str, str]] = {
         "minutes": "{n} min read",
         "feed": "Atom feed",
         "empty": "No articles yet.",
+        "pages": "Pages",
+        "page": "Page {n} of {total}",
+        "newest": "Newest",
+        "newer": "Newer",
+        "older": "Older",
+        "oldest": "Oldest",
         "mt_note": "This English text was machine-translated from the German original.",
         "original": "Read the original",
         "compare": "Compare side by side",
@@ -136,6 +152,12 @@ _UI: dict[str, dict[str, str]] = {
         "minutes": "{n} min de lecture",
         "feed": "Flux Atom",
         "empty": "Pas encore d’articles.",
+        "pages": "Pages",
+        "page": "Page {n} sur {total}",
+        "newest": "Les plus récents",
+        "newer": "Plus récents",
+        "older": "Plus anciens",
+        "oldest": "Les plus anciens",
         "mt_note": "Ce texte français a été traduit automatiquement de l’original allemand.",
         "original": "Lire l’original",
         "compare": "Comparer côte à côte",
@@ -165,6 +187,12 @@ _UI: dict[str, dict[str, str]] = {
         "minutes": "{n} min de lectura",
         "feed": "Feed Atom",
         "empty": "Todavía no hay artículos.",
+        "pages": "Páginas",
+        "page": "Página {n} de {total}",
+        "newest": "Los más recientes",
+        "newer": "Más recientes",
+        "older": "Más antiguos",
+        "oldest": "Los más antiguos",
         "mt_note": "Este texto en español es una traducción automática del original alemán.",
         "original": "Leer el original",
         "compare": "Comparar en paralelo",
@@ -194,6 +222,12 @@ _UI: dict[str, dict[str, str]] = {
         "minutes": "{n} хв читання",
         "feed": "Стрічка Atom",
         "empty": "Статей ще немає.",
+        "pages": "Сторінки",
+        "page": "Сторінка {n} з {total}",
+        "newest": "Найновіші",
+        "newer": "Новіші",
+        "older": "Старіші",
+        "oldest": "Найстаріші",
         "mt_note": "Цей український текст перекладено автоматично з німецького оригіналу.",
         "original": "Читати оригінал",
         "compare": "Порівняти паралельно",
@@ -599,23 +633,32 @@ def _article_alternates(site: Site, slug: str, here: str) -> list[_Alternate]:
     return [_Alternate(lang, site.url(article_path(lang, slug), here)) for lang in site.langs]
 
 
-def _index_alternates(site: Site, here: str) -> list[_Alternate]:
+def index_path(folder: str, number: int = 1) -> str:
+    """Page `number` of an index: ``en/index.html``, then ``en/index-2.html`` and so on
+    (`folder` is ``en/``, or '' for the home page). Flat files, because a slug has no dot
+    and so can never be ``index-2.html``, while a folder ``page/`` could be a slug."""
+    return f"{folder}index.html" if number == 1 else f"{folder}index-{number}.html"
+
+
+def _index_alternates(site: Site, here: str, number: int = 1) -> list[_Alternate]:
+    """Page `number` in every language: the same articles, as every index sorts alike."""
     return [
-        *(_Alternate(lang, site.url(f"{lang}/index.html", here)) for lang in site.langs),
-        _Alternate("x-default", site.url("index.html", here)),
+        *(_Alternate(lang, site.url(index_path(f"{lang}/", number), here)) for lang in site.langs),
+        _Alternate("x-default", site.url(index_path("", number), here)),
     ]
 
 
-def _index_versions(site: Site, here: str) -> list[_Link]:
+def _index_versions(site: Site, here: str, number: int = 1) -> list[_Link]:
     return [
         _Link(
-            relative(f"{lang}/index.html", here),
+            relative(path, here),
             _ui(lang)["name"],
             lang,
-            here == f"{lang}/index.html",
+            here == path,
             _dir(lang),
         )
         for lang in site.langs
+        for path in (index_path(f"{lang}/", number),)
     ]
 
 
@@ -778,9 +821,51 @@ class _HomeItem:
     date: _Date
 
 
-def _render_index(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
-    here = f"{lang}/index.html"
+@dataclass(frozen=True)
+class _PageLink:
+    href: str
+    label: str
+    rel: str = ""
+
+
+@dataclass(frozen=True)
+class _Pager:
+    """Links to the newest, newer, older and oldest pages that exist, never one per page:
+    an archive's index has thousands of pages."""
+
+    label: str
+    before: tuple[_PageLink, ...]
+    after: tuple[_PageLink, ...]
+
+
+def _pager(folder: str, here: str, number: int, total: int, lang: str) -> _Pager | None:
+    if total == 1:
+        return None
     ui = _ui(lang)
+
+    def link(to: int, label: str, rel: str = "") -> _PageLink:
+        return _PageLink(relative(index_path(folder, to), here), ui[label], rel)
+
+    before = [link(1, "newest")] if number > 2 else []
+    before += [link(number - 1, "newer", "prev")] if number > 1 else []
+    after = [link(number + 1, "older", "next")] if number < total else []
+    after += [link(total, "oldest")] if number < total - 1 else []
+    return _Pager(ui["page"].format(n=number, total=total), tuple(before), tuple(after))
+
+
+def _page_title(*parts: str, number: int, total: int, lang: str) -> str:
+    """Page 2 on is named in the title, so tabs and search results tell the pages apart."""
+    page = [_ui(lang)["page"].format(n=number, total=total)] if number > 1 else []
+    return " · ".join([*parts, *page])
+
+
+def _render_index(
+    site: Site, summaries: Sequence[Summary], lang: str, number: int, total: int
+) -> bytes:
+    folder = f"{lang}/"
+    here = index_path(folder, number)
+    ui = _ui(lang)
+    pager = _pager(folder, here, number, total, lang)
     items = [
         _IndexItem(
             href=relative(article_path(lang, s.slug), here),
@@ -791,7 +876,7 @@ def _render_index(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
         )
         for s in summaries
     ]
-    title = f"{ui['articles']} · {site.title}"
+    title = _page_title(ui["articles"], site.title, number=number, total=total, lang=lang)
     return _render(
         "index.html",
         _context(
@@ -799,21 +884,23 @@ def _render_index(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
             here,
             lang,
             title=title,
-            alternates=_index_alternates(site, here),
+            alternates=_index_alternates(site, here, number),
             feed="feed.xml",
-            versions=_index_versions(site, here),
+            versions=_index_versions(site, here, number),
             og=_og(site, here, lang, title, "", None),
             heading=ui["articles"],
             items=items,
+            pager=pager,
         ),
     )
 
 
-def _render_home(site: Site, summaries: Sequence[Summary]) -> bytes:
+def _render_home(site: Site, summaries: Sequence[Summary], number: int, total: int) -> bytes:
     """The language chooser: words in the target language, other titles marked by language."""
-    here = "index.html"
+    here = index_path("", number)
     lang = site.main.target
     ui = _ui(lang)
+    pager = _pager("", here, number, total, lang)
     if len(site.targets) == 1:
         labels = [ui["side_by_side"]]
     else:
@@ -832,18 +919,20 @@ def _render_home(site: Site, summaries: Sequence[Summary]) -> bytes:
         )
         for s in summaries
     ]
+    title = _page_title(site.title, number=number, total=total, lang=lang)
     return _render(
         "home.html",
         _context(
             site,
             here,
             lang,
-            title=site.title,
-            alternates=_index_alternates(site, here),
-            versions=_index_versions(site, here),
-            og=_og(site, here, lang, site.title, "", None),
+            title=title,
+            alternates=_index_alternates(site, here, number),
+            versions=_index_versions(site, here, number),
+            og=_og(site, here, lang, title, "", None),
             languages=_languages(site, here, absolute=False),
             items=items,
+            pager=pager,
         ),
     )
 
@@ -911,43 +1000,85 @@ def _feed(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
     return _xml(feed)
 
 
-def _sitemap(site: Site, summaries: Sequence[Summary]) -> bytes:
+def _sitemap_urls(site: Site, summaries: Sequence[Summary]) -> Iterator[_Url]:
+    """Every page a crawler should find: the first page of each index, then every version
+    of every article (an index's later pages only list what is here already)."""
     here = "sitemap.xml"
-    urlset = ET.Element("urlset", {"xmlns": _SITEMAP_NS, "xmlns:xhtml": _XHTML_NS})
-
-    def add(target: str, alternates: list[_Alternate], lastmod: str = "") -> None:
-        url = ET.SubElement(urlset, "url")
-        ET.SubElement(url, "loc").text = site.url(target, here)
-        if lastmod:
-            ET.SubElement(url, "lastmod").text = lastmod
-        for alt in alternates:
-            attrs = {"rel": "alternate", "hreflang": alt.hreflang, "href": alt.href}
-            ET.SubElement(url, "xhtml:link", attrs)
-
     for target in ("index.html", *(f"{lang}/index.html" for lang in site.langs)):
-        add(target, _index_alternates(site, here))
+        yield _Url(site.url(target, here), _index_alternates(site, here), "")
     for s in summaries:
         alternates, lastmod = _article_alternates(site, s.slug, here), _published(s.date)
         for lang in site.langs:
-            add(article_path(lang, s.slug), alternates, lastmod)
+            yield _Url(site.url(article_path(lang, s.slug), here), alternates, lastmod)
         for code in site.bilinguals:
-            add(article_path(code, s.slug), [], lastmod)
+            yield _Url(site.url(article_path(code, s.slug), here), [], lastmod)
+
+
+@dataclass(frozen=True)
+class _Url:
+    loc: str
+    alternates: list[_Alternate]
+    lastmod: str
+
+
+def _urlset(urls: Sequence[_Url]) -> bytes:
+    urlset = ET.Element("urlset", {"xmlns": _SITEMAP_NS, "xmlns:xhtml": _XHTML_NS})
+    for u in urls:
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = u.loc
+        if u.lastmod:
+            ET.SubElement(url, "lastmod").text = u.lastmod
+        for alt in u.alternates:
+            attrs = {"rel": "alternate", "hreflang": alt.hreflang, "href": alt.href}
+            ET.SubElement(url, "xhtml:link", attrs)
     return _xml(urlset)
 
 
-def render_indexes(summaries: Sequence[Summary], site: Site) -> dict[str, bytes]:
-    """Every file that lists articles: indexes, feeds, 404 and (with base_url) the sitemap."""
+def _urlsets(urls: Sequence[_Url]) -> Iterator[bytes]:
+    """`urls` as sitemaps within the protocol's size limit, halved until each fits."""
+    data = _urlset(urls)
+    if len(data) <= SITEMAP_BYTES or len(urls) == 1:
+        yield data
+        return
+    yield from _urlsets(urls[: len(urls) // 2])
+    yield from _urlsets(urls[len(urls) // 2 :])
+
+
+def _sitemaps(site: Site, summaries: Sequence[Summary]) -> Iterator[tuple[str, bytes]]:
+    """``sitemap.xml``; past the protocol's limits (SITEMAP_URLS, SITEMAP_BYTES) a sitemap
+    index of that name, listing ``sitemap-1.xml``, ``sitemap-2.xml`` and so on, each within
+    them. Crawlers read either kind at the address they were given."""
+    urls = _sitemap_urls(site, summaries)
+    chunks = iter(lambda: list(itertools.islice(urls, SITEMAP_URLS)), [])
+    sitemaps = (data for chunk in chunks for data in _urlsets(chunk))
+    first, second = next(sitemaps), next(sitemaps, None)
+    if second is None:
+        yield "sitemap.xml", first
+        return
+    index = ET.Element("sitemapindex", {"xmlns": _SITEMAP_NS})
+    for number, data in enumerate(itertools.chain([first, second], sitemaps), 1):
+        name = f"sitemap-{number}.xml"
+        ET.SubElement(ET.SubElement(index, "sitemap"), "loc").text = site.url(name, "sitemap.xml")
+        yield name, data
+    yield "sitemap.xml", _xml(index)
+
+
+def render_indexes(summaries: Sequence[Summary], site: Site) -> Iterator[tuple[str, bytes]]:
+    """Every file that lists articles, one at a time (an archive's would not fit in memory
+    together): indexes of INDEX_PAGE articles per page, feeds, 404 and (with base_url) the
+    sitemap."""
     ordered = sorted(summaries, key=lambda s: _sort_key(s.date, s.slug))
-    files = {
-        "index.html": _render_home(site, ordered),
-        "404.html": _render_404(site),
-    }
+    pages = [ordered[i : i + INDEX_PAGE] for i in range(0, len(ordered), INDEX_PAGE)] or [[]]
+    total = len(pages)
+    for number, page in enumerate(pages, 1):
+        yield index_path("", number), _render_home(site, page, number, total)
+    yield "404.html", _render_404(site)
     for lang in site.langs:
-        files[f"{lang}/index.html"] = _render_index(site, ordered, lang)
-        files[f"{lang}/feed.xml"] = _feed(site, ordered[:FEED_ENTRIES], lang)
+        for number, page in enumerate(pages, 1):
+            yield index_path(f"{lang}/", number), _render_index(site, page, lang, number, total)
+        yield f"{lang}/feed.xml", _feed(site, ordered[:FEED_ENTRIES], lang)
     if site.base_url is not None:
-        files["sitemap.xml"] = _sitemap(site, ordered)
-    return files
+        yield from _sitemaps(site, ordered)
 
 
 REVIEW_PAGE = "_review/index.html"
