@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -288,3 +289,69 @@ def test_an_address_where_no_cluster_answers_is_an_error_not_a_hang(project: Pat
     )
     assert result.exit_code == 1
     assert f"cannot reach a Ray cluster at 127.0.0.1:{port}" in result.stderr
+
+
+def test_a_build_joins_a_cluster_started_with_ray_start(project: Path) -> None:
+    """`ray start --head` on this machine, then `--ray-address HOST:PORT`, and `auto` with
+    RAY_ADDRESS set, as `ray job submit` sets it for its driver: the bytes of a local build.
+    The builds run in processes of their own: one that finds Ray running uses that."""
+    expected, local = local_build(project)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    temp = Path(os.environ.get("TMPDIR", "/tmp")) / f"tp-ray-head-{os.getpid()}"
+    head = subprocess.Popen(
+        [str(Path(sys.executable).parent / "ray"), "start", "--head", "--block",
+         f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=2", "--num-gpus=0",
+         "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}",
+         f"--object-store-memory={ray_executor.OBJECT_STORE_BYTES}"],
+        start_new_session=True, env=os.environ, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    script = (
+        "import sys\n"
+        "from translate_pipeline import machine\n"
+        f"machine.WAVE_SENTENCES = {WAVE}\n"
+        "from translate_pipeline.cli import main\n"
+        "sys.argv = ['translate-pipeline', 'build', '--json', '--executor', 'ray',"
+        " '--ray-address', sys.argv[1]]\n"
+        "main()\n"
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _listening(port):
+            assert head.poll() is None and time.monotonic() < deadline, "ray start failed"
+            time.sleep(0.5)
+        for address, extra in (
+            (f"127.0.0.1:{port}", {}),
+            ("auto", {"RAY_ADDRESS": f"127.0.0.1:{port}"}),
+        ):
+            done = subprocess.run(
+                [sys.executable, "-c", script, address], cwd=project, capture_output=True,
+                text=True, timeout=600, env={**os.environ, **extra},
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            report = json.loads(done.stdout)
+            assert snapshot(project) == expected
+            assert report["sentences"] == local["sentences"] > 10 * WAVE
+            for folder in ("site", "translations"):
+                shutil.rmtree(project / folder)
+            assert head.poll() is None  # the cluster outlives the builds that joined it
+    finally:
+        head.terminate()
+        try:
+            head.wait(timeout=60)
+        finally:
+            try:
+                os.killpg(head.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
