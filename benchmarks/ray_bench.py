@@ -236,16 +236,18 @@ def build_in_subprocess(
     return figures
 
 
-def state_memory_per_article(state_file: Path) -> float:
-    """Bytes of Python objects per article when the state file is loaded (json.loads)."""
+def state_memory_per_article(site: Path) -> float:
+    """Bytes of Python objects per article that the next build keeps of this state file
+    (`state.Previous`: a byte offset and the slug per article)."""
     import tracemalloc
 
-    data = state_file.read_text("utf-8")
+    from translate_pipeline import state
+
     tracemalloc.start()
-    state = json.loads(data)
+    previous = state.Previous(site)
     size = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    return size / max(1, len(state.get("articles", {})))
+    return size / max(1, len(previous.slugs()))
 
 
 def main(quick: bool, parts: set[str]) -> None:
@@ -297,8 +299,7 @@ def main(quick: bool, parts: set[str]) -> None:
             figures = memory[count] = build_in_subprocess(
                 folder, root / "packages-tiny", "ray", 1, 2
             )
-            state_file = folder / "site" / ".translate-pipeline-state.json"
-            figures["state_memory_per_article"] = state_memory_per_article(state_file)
+            figures["state_memory_per_article"] = state_memory_per_article(folder / "site")
             units = max(1, figures["pending_units"])
             print(
                 f"  {count:>6} articles: driver peak RSS {figures['peak_rss_mb']:.0f} MiB "
@@ -308,7 +309,7 @@ def main(quick: bool, parts: set[str]) -> None:
                 f"{figures['sentences']} sentences; pending {figures['pending_bytes'] / units:.0f}"
                 f" B/unit, journal entries {figures['journal_bytes'] / units:.0f} B/unit; "
                 f"state file {figures['state_bytes'] / count:.0f} B/article on disk, "
-                f"{figures['state_memory_per_article']:.0f} B/article loaded"
+                f"{figures['state_memory_per_article']:.0f} B/article indexed by the next build"
             )
 
     print(f"\nResults{'measured':>52}  target")

@@ -3,7 +3,6 @@
 Screenshots go to test-output/screenshots/ under the repository root, named page-width.
 """
 
-import json
 import re
 import shutil
 import threading
@@ -20,7 +19,7 @@ from click.testing import CliRunner
 from pages import render_site, summaries
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from translate_pipeline import memory, publish
+from translate_pipeline import memory, state
 from translate_pipeline.cli import main
 from translate_pipeline.render import (
     INDEX_PAGE,
@@ -774,8 +773,7 @@ def test_review_page_is_linked_from_nowhere_and_goes_with_the_next_build(
     for feed in ("de/feed.xml", "en/feed.xml"):
         assert "https://example.org/" in (site / feed).read_text("utf-8")
     # The build's own list of what it published has it, so the next build can remove it.
-    state = json.loads((site / publish.STATE_FILE).read_text("utf-8"))
-    assert REVIEW_PAGE in state["files"]
+    assert REVIEW_PAGE in state.Previous(site).files()
 
     _cli(root, review_packages["defect"], "build", "--base-url", "https://example.org/")
     assert not (site / REVIEW_PAGE).exists() and not (site / "_review").exists()

@@ -35,7 +35,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from projects import Run, cli
 
-from translate_pipeline import engine, glossary, report
+from translate_pipeline import engine, glossary, report, state
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = os.geteuid() == 0
@@ -315,15 +315,38 @@ def test_a_file_put_into_the_built_site_by_hand_is_never_deleted(project: Projec
     ]
     assert snapshot(project.root.parent) == before
 
-    # A site made by an older version (its state file lists no files) is trusted whole.
+    # A site made by an older version, whose state file is one JSON document, is still
+    # recognised: the files it lists are ours (CNAME is not) ...
+    as_older_version(project.site, with_files=True)
+    assert build().errors == refused.errors
+    # ... and one from before state files listed files is trusted whole.
     (project.site / "CNAME").unlink()
-    state_path = project.site / ".translate-pipeline-state.json"
-    state = json.loads(state_path.read_text())
-    del state["files"]
-    state_path.write_text(json.dumps(state))
+    as_older_version(project.site, with_files=False)
     assert build().exit_code == report.EXIT_OK
     assert project.published() == {"gut-eins", "gut-zwei", "neu"}
-    assert "de/neu/index.html" in json.loads(state_path.read_text())["files"]
+    assert "de/neu/index.html" in state.Previous(project.site).files()
+    # An older state's fingerprints still count: nothing changed, nothing is rendered again.
+    as_older_version(project.site, with_files=True)
+    again = build()
+    assert again.answer["reused_articles"] == again.answer["articles"] == 3
+
+
+def as_older_version(site: Path, with_files: bool) -> None:
+    """Rewrite the site's state file as versions before state format 2 wrote it: one JSON
+    document, with or (older still) without the list of the folder's files."""
+    path = site / state.STATE_FILE
+    text = path.read_text("utf-8")
+    if text.startswith("{\n"):  # written by this function already
+        older = json.loads(text)
+    else:
+        header, *rest = [json.loads(line) for line in text.splitlines()]
+        assert header["format"] == state.FORMAT
+        files = sorted(f for line in rest for f in line.get("files", []))
+        articles = {line.pop("article"): line for line in rest if "article" in line}
+        older = {"code": header["code"], "articles": articles, "files": files}
+    if not with_files:
+        del older["files"]
+    path.write_text(json.dumps(older, indent=1, sort_keys=True))
 
 
 OVERLAPS = {
@@ -421,8 +444,8 @@ def test_mount_point_output_is_published_in_place(project: Project) -> None:
         assert [r.exit_code for r in (first, second, third)] == [report.EXIT_OK] * 3
         assert project.published() == {"gut-eins", "neu"}
         assert not (project.site / "de" / "gut-zwei").exists()
-        state = json.loads((project.site / ".translate-pipeline-state.json").read_text())
-        assert "publishing" not in state and "de/neu/index.html" in state["files"]
+        published = state.Previous(project.site)
+        assert not published.publishing and "de/neu/index.html" in published.files()
         assert not (project.site / ".translate-pipeline-staging").exists()
         assert os.path.ismount(project.site)
 

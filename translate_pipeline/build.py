@@ -30,6 +30,7 @@ from translate_pipeline import (
     render,
     review,
     sources,
+    state,
 )
 from translate_pipeline.analysis import (
     Analyser,
@@ -189,14 +190,14 @@ def _build(
         options.pair.source, tuple(t.pair.target for t in published), options.base_url
     )
     glossary_bytes = load_glossaries(options.glossaries, Report())[1]
-    state = publish.load_state(output_target.path)
+    previous_state = state.Previous(output_target.path)
     code = publish.code_fingerprint(
         options.base_url or "", *(f"{t.pair.code}:{t.via}" for t in targets)
     )
     pairs = [t.pair for t in targets]
     found = sources.find_sources(options, report, pairs)
-    code_ok = state.get("code") == publish.fingerprint(code)
-    cached = state.get("articles", {})
+    code_ok = previous_state.code == publish.fingerprint(code)
+    published_slugs = previous_state.slugs()  # source path -> slug, of the last build
 
     shared = [hashlib.sha256(part).digest() for part in (glossary_bytes, code)]
 
@@ -210,16 +211,14 @@ def _build(
         source.path
         for source in found
         if code_ok
-        and str(source.path) in cached
-        and cached[str(source.path)]["fingerprint"] == fingerprint(source)
+        and (entry := previous_state.get(str(source.path))) is not None
+        and entry["fingerprint"] == fingerprint(source)
     }
     # A slug keeps the article it was published with: a new file cannot take over a
     # live URL.
     present = {str(source.path) for source in found}
     slugs: dict[str, Path] = {
-        entry["summary"]["slug"]: Path(path)
-        for path, entry in sorted(cached.items())
-        if path in present
+        slug: Path(path) for path, slug in sorted(published_slugs.items()) if path in present
     }
     direct = [t for t in targets if not t.via]
     pivots = [t for t in targets if t.via]
@@ -229,9 +228,7 @@ def _build(
     for source in found:
         if source.path in unchanged:
             # Nothing to translate; a slug conflict is reported once, here.
-            sources.claim_slug(
-                slugs, cached[str(source.path)]["summary"]["slug"], source.path, report
-            )
+            sources.claim_slug(slugs, published_slugs[str(source.path)], source.path, report)
             continue
         loaded = _load_for_translation(source, options, main, slugs, languages, report)
         if loaded is not None:
@@ -262,14 +259,13 @@ def _build(
     # Pass 2: settle memories, render pages. Both are staged and published together.
     output = publish.Output(output_target)
     memories = publish.Replacements()
+    new_state = state.Writer(publish.fingerprint(code))
     try:
-        summaries = []
-        new_state: dict = {"code": publish.fingerprint(code), "articles": {}}
         links = sources.LinkIndex(options.content, slugs)
         for source in found:
-            previous = cached.get(str(source.path))
+            previous = previous_state.get(str(source.path)) if source.path in unchanged else None
             if (
-                source.path in unchanged
+                previous is not None
                 and not options.review  # the review page needs every article's queue
                 and output.has(previous["files"])
                 and _links_current(previous, links, source.path, options)
@@ -277,8 +273,7 @@ def _build(
                 if slugs.get(previous["summary"]["slug"]) != source.path:
                     continue
                 output.keep(previous["files"])
-                summaries.append(render.Summary(**previous["summary"]))
-                new_state["articles"][str(source.path)] = previous
+                new_state.add(str(source.path), previous)
                 report.flagged += previous.get("flagged", 0)
                 report.articles += 1
                 report.reused_articles += 1
@@ -347,23 +342,27 @@ def _build(
             for rel, data in files.items():
                 output.put(rel, data)
             summary = render.summarize(page)
-            summaries.append(summary)
-            new_state["articles"][str(source.path)] = {
-                "fingerprint": fingerprint(source, b"\0".join(written)),
-                "files": sorted(files),
-                "summary": summary.__dict__,
-                "links": resolved,
-                "flagged": flagged,
-            }
+            new_state.add(
+                str(source.path),
+                {
+                    "fingerprint": fingerprint(source, b"\0".join(written)),
+                    "files": sorted(files),
+                    "summary": summary.__dict__,
+                    "links": resolved,
+                    "flagged": flagged,
+                },
+            )
             report.articles += 1
-        for rel, data in render.render_indexes(summaries, site):
+        site_files = []  # the files of no article
+        for rel, data in render.render_indexes(_Summaries(new_state), site):
             output.put(rel, data)
+            site_files.append(rel)
         if options.review:
             report.queue = review.rank(report.queue)
             output.put(render.REVIEW_PAGE, render.render_review(report.queue, site))
+            site_files.append(render.REVIEW_PAGE)
         # The state file marks the folder as ours and lists every file published in it.
-        new_state["files"] = sorted(output.files - {publish.STATE_FILE})
-        output.put(publish.STATE_FILE, publish.state_bytes(new_state))
+        output.put(state.STATE_FILE, new_state.finish(site_files))
 
         # Publish: the memory first, then the site; a failure of either undoes both.
         old = output.prepare()
@@ -378,6 +377,7 @@ def _build(
     finally:
         memories.discard()
         output.discard()
+        new_state.close()
     if interrupted:
         report.warnings.append("interrupted while publishing; the build finished first")
     if output.leftover:
@@ -389,6 +389,20 @@ def _build(
         t.journal.remove()
         _report_orphans(t.options, found, t.pair, report)
     return report
+
+
+class _Summaries:
+    """The index entries of the articles in the new state, read back from its file one by
+    one: the indexes of an archive would otherwise keep every article's titles in memory."""
+
+    def __init__(self, written: state.Writer) -> None:
+        self.written = written
+
+    def __len__(self) -> int:
+        return len(self.written)
+
+    def __getitem__(self, index: int) -> render.Summary:
+        return render.Summary(**self.written.entry(index)["summary"])
 
 
 def _collect(

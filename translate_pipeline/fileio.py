@@ -13,14 +13,16 @@ is replaced), so `remove_stale` recognises the ones a killed build left behind.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from translate_pipeline.report import EXIT_ENVIRONMENT, BuildError
 
@@ -82,7 +84,7 @@ def read_input(path: Path, limit: int) -> bytes:
     return b"".join(read_chunks(path, limit))
 
 
-def read_chunks(path: Path, limit: int) -> Iterator[bytes]:
+def read_chunks(path: Path, limit: int) -> Generator[bytes, None, None]:
     """`read_input`'s bytes a MiB at a time, for files read as a stream (the journal). The
     checks come first: the generator raises before yielding anything."""
     info = os.stat(path)
@@ -107,7 +109,7 @@ def read_chunks(path: Path, limit: int) -> Iterator[bytes]:
         os.close(fd)
 
 
-def lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+def lines(chunks: Iterable[bytes]) -> Generator[tuple[int, bytes], None, None]:
     """Each line of the bytes in `chunks` with its offset, its b"\n" kept; a last line
     without one too. Split at b"\n" only: JSON leaves U+2028 and U+0085 unescaped."""
     offset = 0
@@ -121,23 +123,28 @@ def lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         yield offset, rest
 
 
-def holds(path: Path, data: bytes) -> bool:
-    """Whether `path` is a regular file holding exactly `data` (it is read only when its
-    size matches)."""
+def holds(path: Path, data: bytes | Path) -> bool:
+    """Whether `path` is a regular file holding exactly `data`, given as bytes or as a file
+    that holds them (it is read only when its size matches)."""
     try:
         info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+        size = os.stat(data).st_size if isinstance(data, Path) else len(data)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
             return False
         # A MiB at a time: a large file (the state file of an archive) is not held twice.
-        expected = memoryview(data)
-        offset = 0
-        for chunk in read_chunks(path, len(data)):
-            if expected[offset : offset + len(chunk)] != chunk:
-                return False
-            offset += len(chunk)
-        return offset == len(data)
+        with _reader(data) as expected:
+            offset = 0
+            for chunk in read_chunks(path, size):
+                if expected.read(len(chunk)) != chunk:
+                    return False
+                offset += len(chunk)
+        return offset == size
     except (OSError, Unreadable):
         return False
+
+
+def _reader(data: bytes | Path) -> BinaryIO:
+    return open(data, "rb") if isinstance(data, Path) else io.BytesIO(data)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -168,12 +175,18 @@ def write_all(fd: int, data: bytes, path: Path) -> None:
         view = view[written:]
 
 
-def write_new(path: Path, data: bytes) -> None:
-    """`data` in the new file `path` (never an existing one, never through a link)."""
+def write_new(path: Path, data: bytes | Path) -> None:
+    """`data` (bytes, or a file that holds them) in the new file `path` (never an existing
+    one, never through a link)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags, 0o666)
     try:
-        write_all(fd, data, path)
+        if isinstance(data, bytes):
+            write_all(fd, data, path)
+            return
+        with open(data, "rb") as source:
+            while chunk := source.read(1 << 20):
+                write_all(fd, chunk, path)
     finally:
         os.close(fd)
 

@@ -20,8 +20,8 @@ The translation memory's PO files are replaced together with the site (`Replacem
 every new version is written beside its file before any is replaced, and the old versions
 are kept until the site is published, so a failure leaves both as they were.
 
-The state file also records a fingerprint per article (source, memory, glossary, code), so
-the next build can skip every article whose inputs did not change.
+The state file (`state`) also records a fingerprint per article (source, memory, glossary,
+code), so the next build can skip every article whose inputs did not change.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import ctypes
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import signal
 import stat
@@ -39,18 +38,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from translate_pipeline import __version__, fileio
+from translate_pipeline import __version__, fileio, state
 from translate_pipeline.config import Options
 from translate_pipeline.report import EXIT_ENVIRONMENT, BuildError
+from translate_pipeline.state import STATE_FILE
 
-STATE_FILE = ".translate-pipeline-state.json"
 LOCK_FILE = ".translate-pipeline.lock"  # inside a folder published in place
 INNER_STAGING = ".translate-pipeline-staging"  # inside a folder published in place
 # Left by file managers; never counted as someone else's files (and replaced like ours).
 JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
-MAX_STATE_BYTES = 256 * 2**20
 
 
 def fingerprint(*parts: bytes) -> str:
@@ -77,18 +74,6 @@ def code_fingerprint(*settings: str) -> bytes:
     return (__version__ + "".join(fingerprint(f.read_bytes()) for f in files)).encode() + "".join(
         settings
     ).encode()
-
-
-def load_state(out: Path) -> dict[str, Any]:
-    try:
-        state = json.loads(fileio.read_input(out / STATE_FILE, MAX_STATE_BYTES))
-    except (OSError, ValueError, fileio.Unreadable):
-        return {}
-    return state if isinstance(state, dict) else {}
-
-
-def state_bytes(state: dict[str, Any]) -> bytes:
-    return json.dumps(state, indent=1, sort_keys=True).encode()
 
 
 # --- the output folder: where it is, whether it is ours, how it is published -------------------
@@ -231,10 +216,10 @@ def _foreign_files(path: Path) -> list[str]:
     state_path = path / STATE_FILE
     if STATE_FILE not in files or not stat.S_ISREG(os.lstat(state_path).st_mode):
         return sorted(files)
-    manifest = load_state(path).get("files")
-    if not isinstance(manifest, list):
+    manifest = state.Previous(path).files()
+    if manifest is None:
         return []  # a site made before the state file listed its files: all of it is ours
-    return sorted(files - set(manifest) - {STATE_FILE})
+    return sorted(files - manifest - {STATE_FILE})
 
 
 # --- locks ------------------------------------------------------------------------------------
@@ -416,7 +401,7 @@ class Output:
         self.staging = target.staging
         self.files: set[str] = set()
         self.changed: set[str] = set()
-        self.state: bytes = b""
+        self.state: bytes | Path = b""  # the state file's bytes, or a file holding them
         self.leftover: str = ""  # why the old site could not be removed after publishing
         self._folders: set[str] = set()  # made in staging already: one mkdir each
         self._recover()
@@ -438,7 +423,8 @@ class Output:
                         EXIT_ENVIRONMENT,
                     )
 
-    def put(self, rel: str, data: bytes) -> None:
+    def put(self, rel: str, data: bytes | Path) -> None:
+        """`data`: the file's bytes, or a file holding them (copied when staged)."""
         self.files.add(rel)
         if rel == STATE_FILE:
             self.state = data
@@ -447,7 +433,7 @@ class Output:
         self._write(rel, data)
         self.changed.add(rel)
 
-    def _write(self, rel: str, data: bytes | None = None) -> None:
+    def _write(self, rel: str, data: bytes | Path | None = None) -> None:
         """`data` into staging, or without it a hard link to the published file."""
         target = self.staging / rel
         folder = rel.rpartition("/")[0]
@@ -501,8 +487,7 @@ class Output:
         then redone in full, and the folder stays recognisably ours); then each changed file
         is renamed over its old version in path order, removed files are deleted, and the
         final state file comes last."""
-        intent = state_bytes({"files": sorted(old | self.files), "publishing": True})
-        self._rename_in(STATE_FILE, intent)
+        self._rename_in(STATE_FILE, state.intent(sorted(old | self.files)))
         for rel in sorted(self.changed - {STATE_FILE}):
             target = self.out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -519,7 +504,7 @@ class Output:
         if error is not None:
             self.leftover = f"{error.strerror or error}"
 
-    def _rename_in(self, rel: str, data: bytes) -> None:
+    def _rename_in(self, rel: str, data: bytes | Path) -> None:
         staged = self.staging / f"{rel}.next"
         staged.unlink(missing_ok=True)
         fileio.write_new(staged, data)

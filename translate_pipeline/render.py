@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -1000,7 +1001,7 @@ def _feed(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
     return _xml(feed)
 
 
-def _sitemap_urls(site: Site, summaries: Sequence[Summary]) -> Iterator[_Url]:
+def _sitemap_urls(site: Site, summaries: Iterable[Summary]) -> Iterator[_Url]:
     """Every page a crawler should find: the first page of each index, then every version
     of every article (an index's later pages only list what is here already)."""
     here = "sitemap.xml"
@@ -1044,7 +1045,7 @@ def _urlsets(urls: Sequence[_Url]) -> Iterator[bytes]:
     yield from _urlsets(urls[len(urls) // 2 :])
 
 
-def _sitemaps(site: Site, summaries: Sequence[Summary]) -> Iterator[tuple[str, bytes]]:
+def _sitemaps(site: Site, summaries: Iterable[Summary]) -> Iterator[tuple[str, bytes]]:
     """``sitemap.xml``; past the protocol's limits (SITEMAP_URLS, SITEMAP_BYTES) a sitemap
     index of that name, listing ``sitemap-1.xml``, ``sitemap-2.xml`` and so on, each within
     them. Crawlers read either kind at the address they were given."""
@@ -1063,22 +1064,36 @@ def _sitemaps(site: Site, summaries: Sequence[Summary]) -> Iterator[tuple[str, b
     yield "sitemap.xml", _xml(index)
 
 
-def render_indexes(summaries: Sequence[Summary], site: Site) -> Iterator[tuple[str, bytes]]:
-    """Every file that lists articles, one at a time (an archive's would not fit in memory
-    together): indexes of INDEX_PAGE articles per page, feeds, 404 and (with base_url) the
-    sitemap."""
-    ordered = sorted(summaries, key=lambda s: _sort_key(s.date, s.slug))
-    pages = [ordered[i : i + INDEX_PAGE] for i in range(0, len(ordered), INDEX_PAGE)] or [[]]
-    total = len(pages)
-    for number, page in enumerate(pages, 1):
-        yield index_path("", number), _render_home(site, page, number, total)
+class Summaries(Protocol):
+    """Summaries by position: a list, or entries read from disk one at a time."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> Summary: ...
+
+
+def render_indexes(summaries: Summaries, site: Site) -> Iterator[tuple[str, bytes]]:
+    """Every file that lists articles, one at a time: indexes of INDEX_PAGE articles per
+    page, feeds, 404 and (with base_url) the sitemap. `summaries` may read each entry from
+    disk when asked for it (an archive's would not fit in memory): it is sorted by
+    position, and each page asks for its own entries once."""
+
+    def key(i: int) -> tuple[int, int, int, int, str]:
+        summary = summaries[i]
+        return _sort_key(summary.date, summary.slug)
+
+    order = sorted(range(len(summaries)), key=key)
+    total = max(1, (len(order) + INDEX_PAGE - 1) // INDEX_PAGE)
     yield "404.html", _render_404(site)
-    for lang in site.langs:
-        for number, page in enumerate(pages, 1):
+    for number in range(1, total + 1):
+        page = [summaries[i] for i in order[(number - 1) * INDEX_PAGE : number * INDEX_PAGE]]
+        yield index_path("", number), _render_home(site, page, number, total)
+        for lang in site.langs:
             yield index_path(f"{lang}/", number), _render_index(site, page, lang, number, total)
-        yield f"{lang}/feed.xml", _feed(site, ordered[:FEED_ENTRIES], lang)
+    newest = [summaries[i] for i in order[:FEED_ENTRIES]]
+    for lang in site.langs:
+        yield f"{lang}/feed.xml", _feed(site, newest, lang)
     if site.base_url is not None:
-        yield from _sitemaps(site, ordered)
+        yield from _sitemaps(site, (summaries[i] for i in order))
 
 
 REVIEW_PAGE = "_review/index.html"
