@@ -109,6 +109,17 @@ def test_a_state_file_that_is_not_one_is_empty(tmp_path: Path, kind: str) -> Non
     assert previous.files() is None
 
 
+def test_a_line_too_long_to_be_a_states_is_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of that name with gigabytes and no line break must not fill the memory."""
+    written(tmp_path, 2, ["index.html"])
+    assert state.Previous(tmp_path).slugs()
+    monkeypatch.setattr(state, "MAX_LINE_BYTES", 200)  # shorter than an article's line
+    previous = state.Previous(tmp_path)
+    assert (previous.code, previous.slugs(), previous.files()) == (None, {}, None)
+
+
 def test_the_older_single_document_format_is_still_read(tmp_path: Path) -> None:
     older = {
         "code": "code-0",

@@ -109,16 +109,23 @@ def read_chunks(path: Path, limit: int) -> Generator[bytes, None, None]:
         os.close(fd)
 
 
-def lines(chunks: Iterable[bytes]) -> Generator[tuple[int, bytes], None, None]:
+def lines(
+    chunks: Iterable[bytes], longest: int | None = None
+) -> Generator[tuple[int, bytes], None, None]:
     """Each line of the bytes in `chunks` with its offset, its b"\n" kept; a last line
-    without one too. Split at b"\n" only: JSON leaves U+2028 and U+0085 unescaped."""
+    without one too. Split at b"\n" only: JSON leaves U+2028 and U+0085 unescaped.
+    ValueError for a line longer than `longest`, before it is held whole."""
     offset = 0
     rest = b""
     for chunk in chunks:
         *whole, rest = (rest + chunk).split(b"\n")
         for line in whole:
+            if longest is not None and len(line) >= longest:
+                raise ValueError(f"a line longer than {longest} bytes at byte {offset}")
             yield offset, line + b"\n"
             offset += len(line) + 1
+        if longest is not None and len(rest) >= longest:
+            raise ValueError(f"a line longer than {longest} bytes at byte {offset}")
     if rest:
         yield offset, rest
 

@@ -29,7 +29,8 @@ from translate_pipeline import fileio
 
 STATE_FILE = ".translate-pipeline-state.json"
 FORMAT = 2
-MAX_STATE_BYTES = 64 * 2**30  # a million articles take about 1 GB
+MAX_STATE_BYTES = 16 * 2**30  # a million articles take about 1 GB
+MAX_LINE_BYTES = 16 * 2**20  # an article's line is a few KB, a line of files 10,000 names
 MAX_LEGACY_BYTES = 256 * 2**20  # the older format is read whole
 FILES_PER_LINE = 10_000  # a list of files alone (the indexes, an in-place publish's intent)
 
@@ -59,14 +60,14 @@ class Previous:
         self._legacy: dict[str, Any] | None = None  # the older format, loaded whole
         try:
             self._index()
-        except (OSError, fileio.Unreadable):
+        except (OSError, ValueError, fileio.Unreadable):
             self.code, self.publishing, self._legacy = None, False, None
             self._offsets.clear()
             self._slugs.clear()
 
     def _index(self) -> None:
         chunks = fileio.read_chunks(self.path, MAX_STATE_BYTES)
-        numbered = fileio.lines(chunks)
+        numbered = fileio.lines(chunks, MAX_LINE_BYTES)
         _, first = next(numbered, (0, b""))
         header = _parse(first)
         if header is None or header.get("format") != FORMAT:
@@ -129,11 +130,15 @@ class Previous:
         if self.code is None and not self.publishing:
             return None
         found: set[str] = set()
-        for _, line in fileio.lines(fileio.read_chunks(self.path, MAX_STATE_BYTES)):
-            entry = _parse(line)
-            listed = entry.get("files") if entry is not None else None
-            if isinstance(listed, list):
-                found.update(f for f in listed if isinstance(f, str))
+        try:
+            chunks = fileio.read_chunks(self.path, MAX_STATE_BYTES)
+            for _, line in fileio.lines(chunks, MAX_LINE_BYTES):
+                entry = _parse(line)
+                listed = entry.get("files") if entry is not None else None
+                if isinstance(listed, list):
+                    found.update(f for f in listed if isinstance(f, str))
+        except (OSError, ValueError, fileio.Unreadable):
+            return None  # gone or changed since it was indexed: as if unreadable then
         return found
 
 
