@@ -35,7 +35,9 @@ def written(out: Path, count: int, site_files: list[str]) -> Path:
     try:
         for i in range(count):
             writer.add(f"content/a-{i}.md", entry(i))
-        data = writer.finish(site_files).read_bytes()
+        whole = writer.finish(site_files)
+        whole.seek(0)
+        data = whole.read()
     finally:
         writer.close()
     out.mkdir(exist_ok=True)

@@ -13,7 +13,6 @@ is replaced), so `remove_stale` recognises the ones a killed build left behind.
 from __future__ import annotations
 
 import errno
-import io
 import os
 import re
 import secrets
@@ -22,7 +21,7 @@ import stat
 import tempfile
 from collections.abc import Generator, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from translate_pipeline.report import EXIT_ENVIRONMENT, BuildError
 
@@ -130,28 +129,37 @@ def lines(
         yield offset, rest
 
 
-def holds(path: Path, data: bytes | Path) -> bool:
-    """Whether `path` is a regular file holding exactly `data`, given as bytes or as a file
-    that holds them (it is read only when its size matches)."""
+Content = bytes | IO[bytes]  # a file's bytes, or an open file holding them
+
+
+def _size_of(data: Content) -> int:
+    return len(data) if isinstance(data, bytes) else os.fstat(data.fileno()).st_size
+
+
+def _read_at(data: Content, offset: int, size: int) -> bytes:
+    """`size` bytes of `data` from `offset` (fewer at its end); a file's position stays."""
+    if isinstance(data, bytes):
+        return data[offset : offset + size]
+    return os.pread(data.fileno(), size, offset)
+
+
+def holds(path: Path, data: Content) -> bool:
+    """Whether `path` is a regular file holding exactly `data` (it is read only when its
+    size matches)."""
     try:
         info = os.stat(path)
-        size = os.stat(data).st_size if isinstance(data, Path) else len(data)
+        size = _size_of(data)
         if not stat.S_ISREG(info.st_mode) or info.st_size != size:
             return False
         # A MiB at a time: a large file (the state file of an archive) is not held twice.
-        with _reader(data) as expected:
-            offset = 0
-            for chunk in read_chunks(path, size):
-                if expected.read(len(chunk)) != chunk:
-                    return False
-                offset += len(chunk)
+        offset = 0
+        for chunk in read_chunks(path, size):
+            if _read_at(data, offset, len(chunk)) != chunk:
+                return False
+            offset += len(chunk)
         return offset == size
     except (OSError, Unreadable):
         return False
-
-
-def _reader(data: bytes | Path) -> BinaryIO:
-    return open(data, "rb") if isinstance(data, Path) else io.BytesIO(data)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -182,18 +190,18 @@ def write_all(fd: int, data: bytes, path: Path) -> None:
         view = view[written:]
 
 
-def write_new(path: Path, data: bytes | Path) -> None:
-    """`data` (bytes, or a file that holds them) in the new file `path` (never an existing
-    one, never through a link)."""
+def write_new(path: Path, data: Content) -> None:
+    """`data` in the new file `path` (never an existing one, never through a link)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags, 0o666)
     try:
         if isinstance(data, bytes):
             write_all(fd, data, path)
             return
-        with open(data, "rb") as source:
-            while chunk := source.read(1 << 20):
-                write_all(fd, chunk, path)
+        offset = 0
+        while chunk := _read_at(data, offset, 1 << 20):
+            write_all(fd, chunk, path)
+            offset += len(chunk)
     finally:
         os.close(fd)
 

@@ -401,7 +401,7 @@ class Output:
         self.staging = target.staging
         self.files: set[str] = set()
         self.changed: set[str] = set()
-        self.state: bytes | Path = b""  # the state file's bytes, or a file holding them
+        self.state: fileio.Content = b""
         self.leftover: str = ""  # why the old site could not be removed after publishing
         self._folders: set[str] = set()  # made in staging already: one mkdir each
         self._recover()
@@ -423,8 +423,8 @@ class Output:
                         EXIT_ENVIRONMENT,
                     )
 
-    def put(self, rel: str, data: bytes | Path) -> None:
-        """`data`: the file's bytes, or a file holding them (copied when staged)."""
+    def put(self, rel: str, data: fileio.Content) -> None:
+        """`data`: the file's bytes, or an open file holding them (copied when staged)."""
         self.files.add(rel)
         if rel == STATE_FILE:
             self.state = data
@@ -433,7 +433,7 @@ class Output:
         self._write(rel, data)
         self.changed.add(rel)
 
-    def _write(self, rel: str, data: bytes | Path | None = None) -> None:
+    def _write(self, rel: str, data: fileio.Content | None = None) -> None:
         """`data` into staging, or without it a hard link to the published file."""
         target = self.staging / rel
         folder = rel.rpartition("/")[0]
@@ -504,7 +504,7 @@ class Output:
         if error is not None:
             self.leftover = f"{error.strerror or error}"
 
-    def _rename_in(self, rel: str, data: bytes | Path) -> None:
+    def _rename_in(self, rel: str, data: fileio.Content) -> None:
         staged = self.staging / f"{rel}.next"
         staged.unlink(missing_ok=True)
         fileio.write_new(staged, data)

@@ -161,9 +161,8 @@ class Writer:
     each article; `finish` adds the folder's other files and returns its path."""
 
     def __init__(self, code: str) -> None:
-        self._file: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in close)
-            prefix="translate-pipeline-state-", suffix=".jsonl"
-        )
+        # Unnamed: a killed build leaves nothing behind.
+        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
         self._file.write(_line({"code": code, "format": FORMAT}))
         self._starts = array("q")  # where each article's line starts
         self._end = 0  # where the last one ends
@@ -185,11 +184,12 @@ class Writer:
         end = self._starts[index + 1] if index + 1 < len(self._starts) else self._end
         return json.loads(os.pread(self._file.fileno(), end - start, start))
 
-    def finish(self, files: Iterable[str]) -> Path:
+    def finish(self, files: Iterable[str]) -> IO[bytes]:
+        """The whole state file (open until `close`), with `files` listed last."""
         for line in listing(files):
             self._file.write(line)
         self._file.flush()
-        return Path(self._file.name)
+        return self._file
 
     def close(self) -> None:
         self._file.close()
