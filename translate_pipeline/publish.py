@@ -403,7 +403,9 @@ class Output:
         self.changed: set[str] = set()
         self.state: fileio.Content = b""
         self.leftover: str = ""  # why the old site could not be removed after publishing
-        self._folders: set[str] = set()  # made in staging already: one mkdir each
+        # The folder of the file staged last: files come folder by folder, so one mkdir
+        # each mostly, without a set of every folder of an archive.
+        self._folder: str | None = None
         self._recover()
 
     def _recover(self) -> None:
@@ -437,9 +439,9 @@ class Output:
         """`data` into staging, or without it a hard link to the published file."""
         target = self.staging / rel
         folder = rel.rpartition("/")[0]
-        if folder not in self._folders:
+        if folder != self._folder:
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(folder)
+            self._folder = folder
         if data is None:
             fileio.link_or_copy(self.out / rel, target)
         else:

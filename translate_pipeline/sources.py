@@ -39,15 +39,21 @@ from translate_pipeline.memory import Memory, TranslationMemoryError
 from translate_pipeline.report import Report
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Source:
     """One article file, the digest of its bytes as first read, and where its translation
-    memories live (one per pair, the first pair's first). The bytes are not kept (an
-    archive's would not fit in memory): each pass reads them again (`read`)."""
+    memories live (one per pair, the first pair's first). A build keeps one per article
+    for its whole run, so it is small: the bytes are not kept (each pass reads them again,
+    `read`), and the memories' paths are kept as strings."""
 
     path: Path
     digest: bytes  # sha256 of the bytes
-    memory_paths: dict[Pair, Path]
+    pairs: tuple[Pair, ...]
+    memory_files: tuple[str, ...]  # one per pair
+
+    @property
+    def memory_paths(self) -> dict[Pair, Path]:
+        return {pair: Path(file) for pair, file in zip(self.pairs, self.memory_files)}
 
     def read(self) -> bytes:
         """The article's bytes, as the build first read them; ArticleError when the file
@@ -64,7 +70,7 @@ class Source:
 
     @property
     def memory_path(self) -> Path:
-        return next(iter(self.memory_paths.values()))
+        return Path(self.memory_files[0])
 
     def memory_bytes(self) -> bytes:
         """Every memory's bytes, for the article's fingerprint."""
@@ -96,6 +102,7 @@ def find_sources(options: Options, report: Report, pairs: Sequence[Pair] = ()) -
     """The articles below `options.content`, with their memories for `pairs` (default:
     the first pair's)."""
     sources = []
+    pairs = tuple(pairs or (options.pair,))  # one tuple, shared by every source
     for path in article_files(options.content, report):
         try:
             data = fileio.read_input(path, MAX_ARTICLE_BYTES)
@@ -105,11 +112,12 @@ def find_sources(options: Options, report: Report, pairs: Sequence[Pair] = ()) -
         except OSError as exc:
             report.errors.append(f"{path}: cannot be read ({exc.strerror})")
             continue
-        paths = {pair: memory_path(options, path, pair) for pair in pairs or (options.pair,)}
-        if problem := next(filter(None, map(_memory_problem, paths.values())), ""):
+        paths = [memory_path(options, path, pair) for pair in pairs]
+        if problem := next(filter(None, map(_memory_problem, paths)), ""):
             report.errors.append(f"{problem}; {path} not built")
             continue
-        sources.append(Source(path, hashlib.sha256(data).digest(), paths))
+        memory_files = tuple(map(str, paths))
+        sources.append(Source(path, hashlib.sha256(data).digest(), pairs, memory_files))
     return sources
 
 
