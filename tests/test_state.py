@@ -3,6 +3,7 @@ older single-document format still read."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tracemalloc
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from translate_pipeline import state
+from translate_pipeline import render, state
 
 
 def entry(i: int) -> dict:
@@ -78,15 +79,23 @@ def test_the_next_build_keeps_an_offset_and_a_slug_per_article_not_the_entries(
 
 
 def test_a_damaged_line_costs_its_article_only(tmp_path: Path) -> None:
-    path = written(tmp_path, 3, ["index.html"])
+    path = written(tmp_path, 5, ["index.html"])
     lines = path.read_bytes().splitlines(keepends=True)
     lines[2] = lines[2][:40] + b"\n"  # a line cut short by hand
     lines[3] = lines[3].replace(b'"fingerprint": "', b'"fingerprint": 1, "x": "')
+    lines[4] = lines[4].replace(b'"minutes": {"de": 1, "en": 1}, ', b"")
+    lines[5] = lines[5].replace(b'"links": {', b'"links": [], "x": {')
     path.write_bytes(b"".join(lines))
     previous = state.Previous(tmp_path)
     assert previous.slugs() == {"content/a-0.md": "a-0"}
-    assert previous.get("content/a-1.md") is None and previous.get("content/a-2.md") is None
-    assert previous.get("content/a-0.md") == entry(0)
+    assert [previous.get(f"content/a-{i}.md") for i in range(5)] == [entry(0)] + [None] * 4
+
+
+def test_an_entry_has_the_fields_of_an_index_entry() -> None:
+    assert state._SUMMARY_FIELDS == {
+        field.name: dict if "dict" in str(field.type) else str
+        for field in dataclasses.fields(render.Summary)
+    }
 
 
 def test_an_entry_changed_after_it_was_indexed_is_not_trusted(tmp_path: Path) -> None:

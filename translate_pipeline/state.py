@@ -142,17 +142,25 @@ class Previous:
         return found
 
 
+# render.Summary's fields and their types
+_SUMMARY_FIELDS = {
+    "slug": str, "author": str, "date": str, "titles": dict, "descriptions": dict, "minutes": dict,
+}  # fmt: skip
+
+
 def _valid(entry: dict[str, Any]) -> bool:
     """The fields a build relies on, with their types (the file is in a folder anyone
-    can edit)."""
+    can edit; an entry that fails is not reused, so its article is built again)."""
     summary = entry.get("summary")
     return (
         isinstance(entry.get("article"), str)
         and isinstance(entry.get("fingerprint"), str)
         and isinstance(entry.get("files"), list)
         and all(isinstance(f, str) for f in entry["files"])
+        and isinstance(entry.get("links", {}), dict)
         and isinstance(summary, dict)
-        and isinstance(summary.get("slug"), str)
+        and summary.keys() == _SUMMARY_FIELDS.keys()
+        and all(isinstance(summary[key], kind) for key, kind in _SUMMARY_FIELDS.items())
     )
 
 
