@@ -10,7 +10,7 @@ import pytest
 from markupsafe import escape
 from pages import render_site, summaries
 
-from translate_pipeline import render
+from translate_pipeline import quality, render, review
 from translate_pipeline.render import (
     ArticlePage,
     Row,
@@ -721,3 +721,45 @@ def test_right_to_left_targets_and_languages_without_ui_strings() -> None:
     assert '<time datetime="2025-03-15">2025-03-15</time>' in html
     home = files["ar/index.html"].decode()
     assert "العربية" in files["index.html"].decode() and 'dir="rtl"' in home
+
+
+def test_the_review_page_shows_the_riskiest_of_an_archives_queue() -> None:
+    """A queue of an archive would make a page no browser opens: the page shows the
+    REVIEW_ITEMS most likely wrong (the queue comes ranked), says how many there are and
+    where to find all, and lists the REVIEW_ARTICLES articles with most of them."""
+    articles = render.REVIEW_ARTICLES + 5
+    count = render.REVIEW_ITEMS + 7
+    queue = [
+        review.Item(
+            po=f"translations/de-en/a-{i % articles}.po",
+            line=i,
+            article=f"content/a-{i % articles}.md",
+            article_line=i,
+            where="paragraph 1",
+            german=f"Satz {i}",
+            english=f"Sentence {i}",
+            signals=(quality.Signal("numbers" if i % 2 else "names", 3, "why"),),
+        )
+        for i in range(count)
+    ]
+    html = render.render_review(queue, Site()).decode()
+    doc = Doc(html.encode())
+    shown = doc.all("li", **{"class": "item"})
+    assert [item["id"] for item in shown] == [
+        f"item-{n}" for n in range(1, render.REVIEW_ITEMS + 1)
+    ]
+    assert (
+        f"Sentence {render.REVIEW_ITEMS - 1}<" in html
+        and f"Sentence {render.REVIEW_ITEMS}<" not in html
+    )
+    assert f"{count} machine translation(s) to check" in html
+    assert f"this page shows the first {render.REVIEW_ITEMS}" in html and "check --review" in html
+    counts = re.findall(r'value="(\w+)" checked> \w+ <span class="count">\((\d+)\)', html)
+    half = str(render.REVIEW_ITEMS // 2)  # of the items shown, which the filters act on
+    assert dict(counts) == {"names": half, "numbers": half}
+    assert len(re.findall(r"<tr><td><code>content/a-", html)) == render.REVIEW_ARTICLES
+    assert f"(the {render.REVIEW_ARTICLES} with most, of {articles})" in html
+
+    small = render.render_review(queue[:10], Site()).decode()
+    assert "this page shows" not in small and "with most, of" not in small
+    assert small.count('class="item"') == 10

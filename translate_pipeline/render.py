@@ -1097,6 +1097,8 @@ def render_indexes(summaries: Summaries, site: Site) -> Iterator[tuple[str, byte
 
 
 REVIEW_PAGE = "_review/index.html"
+REVIEW_ITEMS = 2_000  # shown on the review page, the most likely wrong first
+REVIEW_ARTICLES = 200  # listed in its table per article, the most flagged first
 
 
 @dataclass(frozen=True)
@@ -1133,7 +1135,11 @@ def _highlight(text: str, spans: Iterable[tuple[str, str]]) -> Markup:
 
 def render_review(queue: Sequence, site: Site) -> bytes:
     """The review queue as one page (`review.Item`s, ranked): German and English side by
-    side with what each signal found marked, where to edit, filters by signal."""
+    side with what each signal found marked, where to edit, filters by signal. The page
+    shows the REVIEW_ITEMS most likely wrong and the REVIEW_ARTICLES articles with most of
+    them: an archive's queue would make a page no browser opens (`check --review` lists
+    all)."""
+    shown = queue[:REVIEW_ITEMS]
     items = [
         _ReviewItem(
             rank,
@@ -1148,13 +1154,14 @@ def render_review(queue: Sequence, site: Site) -> bytes:
             _highlight(item.english, [(s.english, s.name) for s in item.signals]),
             [(s.name, s.severity, s.reason) for s in item.signals],
         )
-        for rank, item in enumerate(queue, 1)
+        for rank, item in enumerate(shown, 1)
     ]
-    per_signal: dict[str, int] = {}
-    per_article: dict[str, int] = {}
-    for item in queue:
+    per_signal: dict[str, int] = {}  # of the items shown: the filters act on them
+    for item in shown:
         for name in dict.fromkeys(s.name for s in item.signals):
             per_signal[name] = per_signal.get(name, 0) + 1
+    per_article: dict[str, int] = {}  # of the whole queue
+    for item in queue:
         per_article[item.article] = per_article.get(item.article, 0) + 1
     script = _static("review.js")
     return _render(
@@ -1169,8 +1176,10 @@ def render_review(queue: Sequence, site: Site) -> bytes:
             script=Markup(script),
             csp=_csp(script),
             items=items,
+            total=len(queue),
             per_signal=sorted(per_signal.items()),
-            per_article=sorted(per_article.items(), key=lambda a: (-a[1], a[0])),
+            per_article=sorted(per_article.items(), key=lambda a: (-a[1], a[0]))[:REVIEW_ARTICLES],
+            articles=len(per_article),
             source_name=language_name(site.main.source),
             target_name=language_name(site.main.target),
         ),
