@@ -254,6 +254,7 @@ def main(quick: bool, parts: set[str]) -> None:
     import run  # benchmarks/run.py: the same articles, models and corpus
     import testmodel
 
+    run.compile_bytecode()
     small, large, timed_articles = (200, 2000, 20) if quick else (1000, 10000, 100)
     corpus = run.load_corpus()
     with tempfile.TemporaryDirectory(prefix="ray-bench-") as tmp:
