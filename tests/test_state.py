@@ -148,6 +148,15 @@ def test_the_older_single_document_format_is_still_read(tmp_path: Path) -> None:
     assert state.Previous(tmp_path).files() is None
 
 
+def test_a_header_without_a_build_still_lists_its_files(tmp_path: Path) -> None:
+    """Whatever the header lacks, the files the lines list are the folder's: a state file
+    of this format never makes the whole folder count as ours."""
+    path = tmp_path / state.STATE_FILE
+    path.write_bytes(b'{"format": 2}\n{"files": ["index.html"]}\n')
+    previous = state.Previous(tmp_path)
+    assert previous.code is None and previous.files() == {"index.html"}
+
+
 def test_an_in_place_publish_announces_every_file_first(tmp_path: Path) -> None:
     tmp_path.joinpath(state.STATE_FILE).write_bytes(state.intent(["b.html", "a.html"]))
     previous = state.Previous(tmp_path)

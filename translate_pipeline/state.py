@@ -55,13 +55,14 @@ class Previous:
         self.path = out / STATE_FILE
         self.code: str | None = None
         self.publishing = False  # an in-place publish was cut short (publish.Output)
+        self._lines = False  # the file is in this format (else the older one, or none)
         self._offsets: dict[str, int] = {}
         self._slugs: dict[str, str] = {}
         self._legacy: dict[str, Any] | None = None  # the older format, loaded whole
         try:
             self._index()
         except (OSError, ValueError, fileio.Unreadable):
-            self.code, self.publishing, self._legacy = None, False, None
+            self.code, self.publishing, self._legacy, self._lines = None, False, None, False
             self._offsets.clear()
             self._slugs.clear()
 
@@ -75,6 +76,7 @@ class Previous:
             chunks.close()
             self._load_legacy()
             return
+        self._lines = True
         self.code = header.get("code") if isinstance(header.get("code"), str) else None
         self.publishing = header.get("publishing") is True
         for offset, line in numbered:
@@ -127,7 +129,7 @@ class Previous:
         if self._legacy is not None:
             listed = self._legacy.get("files")
             return {f for f in listed if isinstance(f, str)} if isinstance(listed, list) else None
-        if self.code is None and not self.publishing:
+        if not self._lines:
             return None
         found: set[str] = set()
         try:
