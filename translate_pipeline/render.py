@@ -650,17 +650,12 @@ def _index_alternates(site: Site, here: str, number: int = 1) -> list[_Alternate
 
 
 def _index_versions(site: Site, here: str, number: int = 1) -> list[_Link]:
-    return [
-        _Link(
-            relative(path, here),
-            _ui(lang)["name"],
-            lang,
-            here == path,
-            _dir(lang),
-        )
-        for lang in site.langs
-        for path in (index_path(f"{lang}/", number),)
-    ]
+    """Page `number` of the index in each language."""
+    links = []
+    for lang in site.langs:
+        path = index_path(f"{lang}/", number)
+        links.append(_Link(relative(path, here), _ui(lang)["name"], lang, here == path, _dir(lang)))
+    return links
 
 
 def _languages(site: Site, here: str, absolute: bool) -> list[_Language]:
@@ -1001,6 +996,13 @@ def _feed(site: Site, summaries: Sequence[Summary], lang: str) -> bytes:
     return _xml(feed)
 
 
+@dataclass(frozen=True)
+class _Url:
+    loc: str
+    alternates: list[_Alternate]
+    lastmod: str
+
+
 def _sitemap_urls(site: Site, summaries: Iterable[Summary]) -> Iterator[_Url]:
     """Every page a crawler should find: the first page of each index, then every version
     of every article (an index's later pages only list what is here already)."""
@@ -1013,13 +1015,6 @@ def _sitemap_urls(site: Site, summaries: Iterable[Summary]) -> Iterator[_Url]:
             yield _Url(site.url(article_path(lang, s.slug), here), alternates, lastmod)
         for code in site.bilinguals:
             yield _Url(site.url(article_path(code, s.slug), here), [], lastmod)
-
-
-@dataclass(frozen=True)
-class _Url:
-    loc: str
-    alternates: list[_Alternate]
-    lastmod: str
 
 
 def _urlset(urls: Sequence[_Url]) -> bytes:
