@@ -104,6 +104,9 @@ def test_an_entry_changed_after_it_was_indexed_is_not_trusted(tmp_path: Path) ->
     path.write_bytes(path.read_bytes().replace(b"content/a-1.md", b"content/a-9.md"))
     assert previous.get("content/a-1.md") is None
     assert previous.get("content/a-0.md") == entry(0)
+    path.unlink()
+    os.mkfifo(path)  # swapped for a FIFO: not read, so nothing blocks
+    assert previous.get("content/a-0.md") is None
 
 
 @pytest.mark.parametrize("kind", ["missing", "folder", "fifo", "garbage", "list", "empty"])
@@ -162,3 +165,21 @@ def test_an_in_place_publish_announces_every_file_first(tmp_path: Path) -> None:
     previous = state.Previous(tmp_path)
     assert previous.publishing and previous.code is None and previous.slugs() == {}
     assert previous.files() == {"a.html", "b.html"}
+
+
+def test_a_long_entry_is_read_whole(tmp_path: Path) -> None:
+    """An article with thousands of images: its line is read in several pieces."""
+    big = {**entry(1), "files": [f"de/a-1/bild-{n:05d}.png" for n in range(8000)]}
+    writer = state.Writer("code-1")
+    try:
+        writer.add("content/a-0.md", entry(0))
+        writer.add("content/a-1.md", big)
+        writer.add("content/a-2.md", entry(2))
+        whole = writer.finish([])
+        whole.seek(0)
+        (tmp_path / state.STATE_FILE).write_bytes(whole.read())
+    finally:
+        writer.close()
+    assert len((tmp_path / state.STATE_FILE).read_bytes().splitlines()[2]) > 3 * 2**16
+    previous = state.Previous(tmp_path)
+    assert [previous.get(f"content/a-{i}.md") for i in range(3)] == [entry(0), big, entry(2)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -113,9 +114,7 @@ class Previous:
         if self._legacy is not None:
             return dict(self._legacy["articles"][article])
         try:
-            with open(self.path, "rb") as file:
-                file.seek(self._offsets[article])
-                entry = _parse(file.readline())
+            entry = _parse(_line_at(self.path, self._offsets[article]))
         except OSError:
             return None
         if entry is None or entry.get("article") != article or not _valid(entry):
@@ -148,6 +147,27 @@ class Previous:
 _SUMMARY_FIELDS = {
     "slug": str, "author": str, "date": str, "titles": dict, "descriptions": dict, "minutes": dict,
 }  # fmt: skip
+
+
+def _line_at(path: Path, offset: int) -> bytes:
+    """The line from `offset`, read without blocking (the file is in a folder anyone can
+    write to: a FIFO put there is not read) and never longer than MAX_LINE_BYTES."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        parts: list[bytes] = []
+        read = 0
+        while read < MAX_LINE_BYTES and (chunk := os.pread(fd, 1 << 16, offset + read)):
+            end = chunk.find(b"\n")
+            if end >= 0:
+                parts.append(chunk[: end + 1])
+                break
+            parts.append(chunk)
+            read += len(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def _valid(entry: dict[str, Any]) -> bool:
