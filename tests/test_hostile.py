@@ -23,6 +23,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -876,6 +877,31 @@ def test_disk_full_on_a_real_small_file_system(project: Project) -> None:
             assert leftovers(small_project) == []
         finally:
             os.chdir(project.root)
+
+
+def test_a_full_tmpdir_is_named_and_changes_nothing(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build spools its work (units, the new state) to unnamed files in TMPDIR, whose
+    errors carry no path: the message names TMPDIR instead of saying nothing of where."""
+    project.write_good()
+    assert build().exit_code == report.EXIT_OK
+    site, memory = snapshot(project.site), project.memory()
+    for n in range(40):
+        project.write(f"neu-{n}.md", NEW.replace("Der Frieden", f"Der Frieden {n}"))
+    with tmpfs(project.root.parent / "tmp-klein", "4k") as small:
+        monkeypatch.setattr(tempfile, "tempdir", str(small))
+
+        failed = build()
+
+        monkeypatch.undo()
+    assert failed.exit_code == ENVIRONMENT
+    assert failed.errors == [
+        f"error: TMPDIR ({small}), where the build spools its work: No space left on device "
+        f"({UNCHANGED})"
+    ]
+    assert snapshot(project.site) == site
+    assert project.memory() == memory
 
 
 def _used(folder: Path) -> int:

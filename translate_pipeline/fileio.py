@@ -298,6 +298,9 @@ def remove_tree(path: Path) -> OSError | None:
 def failure(exc: OSError, unchanged: str = "") -> BuildError:
     """A file-system failure as one line: the path, the cause, and what was not changed."""
     where = f"{shown(exc.filename)}: " if exc.filename else ""
+    if not exc.filename and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        # Writes to named files carry their path; the unnamed ones are the build's spools.
+        where = f"TMPDIR ({tempfile.gettempdir()}), where the build spools its work: "
     cause = exc.strerror or str(exc) or type(exc).__name__
     tail = f" ({unchanged})" if unchanged else ""
     return BuildError(f"{where}{cause}{tail}", EXIT_ENVIRONMENT)
