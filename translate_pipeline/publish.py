@@ -216,7 +216,7 @@ def _foreign_files(path: Path) -> list[str]:
     state_path = path / STATE_FILE
     if STATE_FILE not in files or not stat.S_ISREG(os.lstat(state_path).st_mode):
         return sorted(files)
-    manifest = state.Previous(path).files()
+    manifest = state.Previous(path, articles=False).files()
     if manifest is None:
         return []  # a site made before the state file listed its files: all of it is ours
     return sorted(files - manifest - {STATE_FILE})

@@ -52,7 +52,9 @@ class Previous:
     """The state the last build left in `out`, read one article at a time. One that is
     missing or unreadable is empty: nothing is reused, and the folder lists no files."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, articles: bool = True) -> None:
+        """`articles=False` reads the header only: enough for `files`, which the ownership
+        check needs before a build, without indexing an archive's lines for nothing."""
         self.path = out / STATE_FILE
         self.code: str | None = None
         self.publishing = False  # an in-place publish was cut short (publish.Output)
@@ -61,32 +63,34 @@ class Previous:
         self._slugs: dict[str, str] = {}
         self._legacy: dict[str, Any] | None = None  # the older format, loaded whole
         try:
-            self._index()
+            self._index(articles)
         except (OSError, ValueError, fileio.Unreadable):
             self.code, self.publishing, self._legacy, self._lines = None, False, None, False
             self._offsets.clear()
             self._slugs.clear()
 
-    def _index(self) -> None:
+    def _index(self, articles: bool) -> None:
         chunks = fileio.read_chunks(self.path, MAX_STATE_BYTES)
         numbered = fileio.lines(chunks, MAX_LINE_BYTES)
-        _, first = next(numbered, (0, b""))
-        header = _parse(first)
-        if header is None or header.get("format") != FORMAT:
+        try:
+            _, first = next(numbered, (0, b""))
+            header = _parse(first)
+            if header is None or header.get("format") != FORMAT:
+                self._load_legacy()
+                return
+            self._lines = True
+            self.code = header.get("code") if isinstance(header.get("code"), str) else None
+            self.publishing = header.get("publishing") is True
+            for offset, line in numbered if articles else ():
+                if not line.startswith(b'{"article": '):
+                    continue
+                entry = _parse(line)
+                if entry is not None and _valid(entry):
+                    self._offsets[entry["article"]] = offset
+                    self._slugs[entry["article"]] = entry["summary"]["slug"]
+        finally:
             numbered.close()
             chunks.close()
-            self._load_legacy()
-            return
-        self._lines = True
-        self.code = header.get("code") if isinstance(header.get("code"), str) else None
-        self.publishing = header.get("publishing") is True
-        for offset, line in numbered:
-            if not line.startswith(b'{"article": '):
-                continue
-            entry = _parse(line)
-            if entry is not None and _valid(entry):
-                self._offsets[entry["article"]] = offset
-                self._slugs[entry["article"]] = entry["summary"]["slug"]
 
     def _load_legacy(self) -> None:
         try:
