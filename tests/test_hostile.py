@@ -1050,6 +1050,13 @@ def _sentences_journalled(project: Project) -> set[str]:
     return found
 
 
+def _progress(path: Path) -> tuple[int, int] | None:
+    """(done, total) as the child last wrote them; None while it is between truncating the
+    file and writing it (`write_text`), which a poll every 10 ms does catch."""
+    parts = path.read_text().split() if path.exists() else []
+    return (int(parts[0]), int(parts[1])) if len(parts) == 2 else None
+
+
 def test_ctrl_c_stops_soon_keeps_finished_sentences_and_leaves_nothing(
     project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -1076,11 +1083,11 @@ def test_ctrl_c_stops_soon_keeps_finished_sentences_and_leaves_nothing(
     )
     try:
         deadline = time.monotonic() + 120  # a hang guard
-        while not (progress.exists() and int(progress.read_text().split()[0] or 0) > 0):
+        while (seen := _progress(progress)) is None or seen[0] == 0:
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the model never reported progress"
             time.sleep(0.01)
-        done_at_signal, total = map(int, progress.read_text().split())
+        done_at_signal, total = seen
         process.send_signal(2)  # SIGINT
         _, stderr = process.communicate(timeout=120)
     finally:
